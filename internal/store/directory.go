@@ -1,0 +1,5 @@
+package store
+
+// Directory stores users, groups and group memberships.
+type Directory interface {
+}

@@ -1,0 +1,73 @@
+// Package postgres opens idcenter's PostgreSQL store through pgx's
+// database/sql driver. Any number of idcenter replicas may share one
+// database: migrations run under a session advisory lock, and transactions
+// that lose a serialization race are retried by sqldb.
+//
+// This package owns the driver import; everything else is in sqldb.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/idcenter/idcenter/internal/store/sqldb"
+)
+
+// migrationLockID is the advisory lock key that serialises migrations
+// ("idcenter" in ASCII, as an int64).
+const migrationLockID = 0x6964636e74657200
+
+// Open connects to the database named by dsn (a postgres:// URL) and
+// applies migrations.
+func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	s, err := sqldb.New(ctx, db, db, Dialect())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func sqlState(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// Dialect returns the PostgreSQL dialect.
+func Dialect() *sqldb.Dialect {
+	return &sqldb.Dialect{
+		Name:         "postgres",
+		IsUnique:     func(err error) bool { return sqlState(err) == "23505" },
+		IsForeignKey: func(err error) bool { return sqlState(err) == "23503" },
+		IsRetryable: func(err error) bool {
+			s := sqlState(err)
+			return s == "40001" || s == "40P01"
+		},
+		Lock: func(ctx context.Context, conn *sql.Conn) (func(), error) {
+			if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLockID)); err != nil {
+				return nil, err
+			}
+			return func() {
+				_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLockID))
+			}, nil
+		},
+	}
+}

@@ -1,0 +1,183 @@
+// Package sqldb implements the store contract once, in hand-written SQL that
+// both backends run: embedded SQLite (internal/store/sqlite) and PostgreSQL
+// (internal/store/postgres). The two dialects share one schema and one
+// migration history (migrations/*.sql); where their SQL must differ, the
+// Dialect carries both statements side by side.
+//
+// Statements use $1-style placeholders, which both drivers accept.
+// sqldb imports store and idc; it never imports a driver (the backend
+// packages do).
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/idcenter/idcenter/internal/store"
+)
+
+// Dialect holds what differs between the backends.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique func(error) bool
+	// IsForeignKey reports whether err is a foreign-key violation.
+	IsForeignKey func(error) bool
+	// IsRetryable reports whether the transaction should be retried
+	// (serialization failure, deadlock, busy).
+	IsRetryable func(error) bool
+	// Lock serialises migrations across processes; it returns an unlock
+	// function. The SQLite backend relies on its single writer instead.
+	Lock func(ctx context.Context, conn *sql.Conn) (func(), error)
+}
+
+// DB is an open database: a pool for writes (for SQLite exactly one
+// connection) and a pool for reads.
+type DB struct {
+	queries
+	w, r *sql.DB
+	d    *Dialect
+	now  func() time.Time
+}
+
+// New wraps opened pools. write receives every transaction; read serves
+// non-transactional reads (it may be the same pool). New applies pending
+// migrations before returning.
+func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
+	db := &DB{w: write, r: read, d: d, now: time.Now}
+	db.queries = queries{ex: read, d: d}
+	if err := db.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Backend implements store.Store.
+func (db *DB) Backend() string { return db.d.Name }
+
+// Ping implements store.Store.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.r.PingContext(ctx)
+}
+
+// Close implements store.Store.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Tx implements store.Store.
+func (db *DB) Tx(ctx context.Context, fn func(q store.Queries) error) error {
+	const attempts = 8
+	var err error
+	for i := range attempts {
+		err = db.tx(ctx, fn)
+		if err == nil || !db.d.IsRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+		// Back off a little, growing, before retrying a conflicted transaction.
+		t := time.NewTimer(time.Duration(1<<i) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return err
+}
+
+func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(queries{ex: tx, d: db.d}); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// execer is what *sql.DB and *sql.Tx have in common.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements store.Queries on an execer.
+type queries struct {
+	ex execer
+	d  *Dialect
+}
+
+var _ store.Queries = queries{}
+
+// exec runs a write and translates constraint errors to store errors.
+func (q queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := q.ex.ExecContext(ctx, query, args...)
+	return res, q.wrap(err)
+}
+
+// wrap translates driver errors to the store's sentinels.
+func (q queries) wrap(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case q.d.IsUnique(err):
+		return fmt.Errorf("%w: %w", store.ErrDuplicate, err)
+	case q.d.IsForeignKey(err):
+		return fmt.Errorf("%w: %w", store.ErrReferenced, err)
+	}
+	return err
+}
+
+// mustAffect returns store.ErrNotFound when a write touched no row.
+func mustAffect(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// Times are stored as Unix milliseconds (BIGINT) in both dialects.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// limit returns a safe LIMIT for a page.
+func limit(p store.Page) int {
+	if p.Limit <= 0 || p.Limit > 1000 {
+		return 1000
+	}
+	return p.Limit
+}

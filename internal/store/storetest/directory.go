@@ -1,0 +1,5 @@
+package storetest
+
+import "testing"
+
+func testDirectory(t *testing.T, open Opener) {}

@@ -1,0 +1,156 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/idcenter/idcenter/internal/idc"
+	"github.com/idcenter/idcenter/internal/store"
+)
+
+func testInstances(t *testing.T, open Opener) {
+	t.Run("CreateGetList", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := t.Context()
+		now := time.UnixMilli(time.Now().UnixMilli()).UTC()
+		var want []*idc.Instance
+		for i := range 3 {
+			in := &idc.Instance{InstanceARN: idc.NewInstanceARN(), IdentityStoreID: idc.NewIdentityStoreID(), Name: fmt.Sprint("i", i), OwnerAccountID: "111122223333", Status: "ACTIVE", CreatedAt: now}
+			if err := s.Tx(ctx, func(q store.Queries) error { return q.CreateInstance(ctx, in) }); err != nil {
+				t.Fatalf("CreateInstance: %v", err)
+			}
+			want = append(want, in)
+		}
+		got, err := s.GetInstance(ctx, want[1].InstanceARN)
+		if err != nil {
+			t.Fatalf("GetInstance: %v", err)
+		}
+		if d := cmp.Diff(want[1], got); d != "" {
+			t.Errorf("GetInstance diff (-want +got):\n%s", d)
+		}
+		got, err = s.GetInstanceByIdentityStore(ctx, want[2].IdentityStoreID)
+		if err != nil || got.InstanceARN != want[2].InstanceARN {
+			t.Errorf("GetInstanceByIdentityStore = %v, %v", got, err)
+		}
+		if _, err := s.GetInstance(ctx, "arn:aws:sso:::instance/ssoins-0000000000000000"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetInstance(missing) = %v, want ErrNotFound", err)
+		}
+		dup := *want[0]
+		dup.InstanceARN = idc.NewInstanceARN()
+		if err := s.Tx(ctx, func(q store.Queries) error { return q.CreateInstance(ctx, &dup) }); !errors.Is(err, store.ErrDuplicate) {
+			t.Errorf("CreateInstance(dup identity store) = %v, want ErrDuplicate", err)
+		}
+		var all []*idc.Instance
+		p := store.Page{Limit: 1}
+		for {
+			page, err := s.ListInstances(ctx, p)
+			if err != nil {
+				t.Fatalf("ListInstances: %v", err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			all = append(all, page...)
+			p.After = page[len(page)-1].InstanceARN
+		}
+		if len(all) != 3 {
+			t.Errorf("ListInstances paged = %d instances, want 3", len(all))
+		}
+	})
+	t.Run("TxRollsBack", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := t.Context()
+		boom := errors.New("boom")
+		in := &idc.Instance{InstanceARN: idc.NewInstanceARN(), IdentityStoreID: idc.NewIdentityStoreID(), Status: "ACTIVE", CreatedAt: time.Now()}
+		err := s.Tx(ctx, func(q store.Queries) error {
+			if err := q.CreateInstance(ctx, in); err != nil {
+				return err
+			}
+			if _, err := q.PutSetting(ctx, "k", "v"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("Tx = %v, want boom", err)
+		}
+		if _, err := s.GetInstance(ctx, in.InstanceARN); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("instance survived a rolled-back Tx: %v", err)
+		}
+		if _, err := s.GetSetting(ctx, "k"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("setting survived a rolled-back Tx: %v", err)
+		}
+	})
+	t.Run("AccessKeys", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := t.Context()
+		k := &idc.AccessKey{AccessKeyID: idc.NewAccessKeyID(), SecretCiphertext: []byte{0, 1, 2, 250}, UserName: "admin", Status: "Active", CreatedAt: time.UnixMilli(time.Now().UnixMilli()).UTC()}
+		if err := s.Tx(ctx, func(q store.Queries) error { return q.PutAccessKey(ctx, k) }); err != nil {
+			t.Fatalf("PutAccessKey: %v", err)
+		}
+		got, err := s.GetAccessKey(ctx, k.AccessKeyID)
+		if err != nil {
+			t.Fatalf("GetAccessKey: %v", err)
+		}
+		if d := cmp.Diff(k, got); d != "" {
+			t.Errorf("GetAccessKey diff:\n%s", d)
+		}
+		if err := s.Tx(ctx, func(q store.Queries) error { return q.PutAccessKey(ctx, k) }); !errors.Is(err, store.ErrDuplicate) {
+			t.Errorf("PutAccessKey(dup) = %v, want ErrDuplicate", err)
+		}
+		bad := *k
+		bad.AccessKeyID = idc.NewAccessKeyID()
+		bad.Status = "Weird"
+		if err := s.Tx(ctx, func(q store.Queries) error { return q.PutAccessKey(ctx, &bad) }); err == nil {
+			t.Errorf("PutAccessKey(status Weird) succeeded; the CHECK constraint should refuse it")
+		}
+	})
+	t.Run("SettingFirstWriterWins", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := t.Context()
+		var wg sync.WaitGroup
+		wins := make(chan string, 8)
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v := fmt.Sprint("v", i)
+				var ok bool
+				err := s.Tx(ctx, func(q store.Queries) error {
+					var err error
+					ok, err = q.PutSetting(ctx, "master", v)
+					return err
+				})
+				if err != nil {
+					t.Errorf("PutSetting: %v", err)
+				}
+				if ok {
+					wins <- v
+				}
+			}()
+		}
+		wg.Wait()
+		close(wins)
+		var won []string
+		for v := range wins {
+			won = append(won, v)
+		}
+		if len(won) != 1 {
+			t.Fatalf("PutSetting winners = %v, want exactly one", won)
+		}
+		got, err := s.GetSetting(context.Background(), "master")
+		if err != nil || got != won[0] {
+			t.Errorf("GetSetting = %q, %v; want %q", got, err, won[0])
+		}
+	})
+}

@@ -1,0 +1,5 @@
+package storetest
+
+import "testing"
+
+func testOrganizations(t *testing.T, open Opener) {}
