@@ -76,6 +76,7 @@ func runServer(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Keys:                 kr,
 		Logger:               log,
 		DataDir:              cfg.DataDir,
+		PublicURL:            cfg.publicURL(),
 		AdminAccessKeyID:     cfg.AdminKeyID,
 		AdminSecretAccessKey: cfg.AdminSecret,
 	})

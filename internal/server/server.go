@@ -35,6 +35,9 @@ type Options struct {
 	// administrator key (IDCENTER_ADMIN_*), created if missing.
 	AdminAccessKeyID     string
 	AdminSecretAccessKey string
+	// PublicURL is the external base URL used in links (verification URIs,
+	// invitations), without a trailing slash, e.g. http://127.0.0.1:8080.
+	PublicURL string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
