@@ -114,17 +114,22 @@ func NewWith(t testing.TB, backend string, o Options) *Env {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	keyID, secret := idc.NewAccessKeyID(), idc.NewSecretAccessKey()
+	// Listen first so the server knows its public URL.
+	hs := httptest.NewUnstartedServer(nil)
 	srv, err := server.New(context.Background(), server.Options{
 		Store:                st,
 		Keys:                 kr,
 		Logger:               log,
 		AdminAccessKeyID:     keyID,
 		AdminSecretAccessKey: secret,
+		PublicURL:            "http://" + hs.Listener.Addr().String(),
 	})
 	if err != nil {
+		hs.Close()
 		t.Fatalf("server.New: %v", err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs.Config.Handler = srv.Handler()
+	hs.Start()
 	t.Cleanup(hs.Close)
 	e := &Env{
 		URL:                 hs.URL,
