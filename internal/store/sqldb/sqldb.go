@@ -33,15 +33,19 @@ type Dialect struct {
 	// Lock serialises migrations across processes; it returns an unlock
 	// function. The SQLite backend relies on its single writer instead.
 	Lock func(ctx context.Context, conn *sql.Conn) (func(), error)
+	// CacheStatements makes sqldb prepare each SQL text once per pool
+	// (worth it where the driver does not cache prepared statements).
+	CacheStatements bool
 }
 
 // DB is an open database: a pool for writes (for SQLite exactly one
 // connection) and a pool for reads.
 type DB struct {
 	queries
-	w, r *sql.DB
-	d    *Dialect
-	now  func() time.Time
+	w, r   *sql.DB
+	wc, rc *stmtCache // nil unless the dialect caches statements
+	d      *Dialect
+	now    func() time.Time
 }
 
 // New wraps opened pools. write receives every transaction; read serves
@@ -52,6 +56,10 @@ func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
 	db.queries = queries{ex: read, d: d}
 	if err := db.migrate(ctx); err != nil {
 		return nil, err
+	}
+	if d.CacheStatements {
+		db.wc, db.rc = newStmtCache(write), newStmtCache(read)
+		db.queries = queries{ex: cachedDB{db.rc}, d: d}
 	}
 	return db, nil
 }
@@ -71,6 +79,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (db *DB) Close() error {
+	if db.wc != nil {
+		db.wc.close()
+		db.rc.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -100,6 +112,16 @@ func (db *DB) Tx(ctx context.Context, fn func(q store.Queries) error) error {
 }
 
 func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error) {
+	var misses []string
+	if db.wc != nil {
+		// Runs last, after the commit or rollback below has given the
+		// connection back: prepare the statements the transaction missed.
+		defer func() {
+			for _, q := range misses {
+				db.wc.get(ctx, q)
+			}
+		}()
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -109,7 +131,11 @@ func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(queries{ex: tx, d: db.d}); err != nil {
+	var ex execer = tx
+	if db.wc != nil {
+		ex = cachedTx{tx: tx, c: db.wc, misses: &misses}
+	}
+	if err = fn(queries{ex: ex, d: db.d}); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {

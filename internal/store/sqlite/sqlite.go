@@ -84,7 +84,7 @@ func Dialect() *sqldb.Dialect {
 		// The single writer connection serialises migrations within a
 		// process, and BEGIN IMMEDIATE with busy_timeout serialises
 		// processes sharing the file.
-		Lock: nil,
+		Lock:            nil,
+		CacheStatements: true,
 	}
 }
-
