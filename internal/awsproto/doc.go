@@ -1,12 +1,27 @@
 // Package awsproto is the server side of the AWS wire protocols that idcenter
 // speaks: a runtime representation of botocore service models, model-driven
-// input validation with AWS-style messages, the JSON 1.1 router and error
-// writer, SigV4 authentication glue, opaque pagination tokens and the JSON 1.1
-// timestamp type.
+// input validation with AWS-style messages, the JSON 1.1 router, the
+// rest-json service (sso-oidc, the sso portal), the query protocol service
+// with its XML encoding (STS), the Root dispatcher of POST / and GET /,
+// error writers for each protocol, SigV4 authentication glue, opaque
+// pagination tokens and the JSON 1.1 timestamp type.
 //
 // The generated packages under internal/api (written by tools/awsgen) build a
-// *Service with NewService and a *JSONService with NewJSONService; hand-written
-// handlers implement the generated API interfaces.
+// *Service with NewService (JSON 1.1) or NewModel, and a *JSONService,
+// *RESTService or *QueryService; hand-written handlers implement the
+// generated API interfaces.
+//
+// # One canonical input
+//
+// Every protocol reduces a request to the value a JSON 1.1 body would parse
+// to, keyed by member name: rest-json takes the JSON body and overlays the
+// members bound to headers, query parameters and URI labels; the query
+// protocol decodes form fields ("Tags.member.1.Key") by walking the model.
+// That value is validated by the same code and decoded into the generated
+// type by the same Handle, so validation messages and edge cases are
+// identical across protocols. Outputs go the other way: the handler's value
+// is encoded to JSON, then written as the rest-json body (header-bound
+// members as headers) or as query XML in model order.
 //
 // # Validation
 //
@@ -30,6 +45,16 @@
 //   - Malformed JSON, trailing data, duplicate keys, a key that differs from a
 //     member only by case (encoding/json would match it), a wrong JSON type
 //     or a number that does not fit the Go type are SerializationException.
+//     A rest-json header or query parameter that is not a value of its
+//     member's type is one too; a query form value that is not is
+//     InvalidParameterValue, a malformed form or list index
+//     MalformedQueryString.
+//   - The validation error is per service: JSON 1.1 ValidationException;
+//     rest-json the model's ValidationException, else its
+//     InvalidRequestException (sso-oidc, sso); query "ValidationError"
+//     (STS); each can be replaced through the service's ValidationError
+//     hook (for example to answer a missing sso bearer token with
+//     UnauthorizedException).
 //
 // awsproto imports only the standard library and its own sigv4 subpackage. It
 // must not import services, stores, the api packages or anything from server.

@@ -65,11 +65,22 @@ func (s *JSONService) validationError(err *InputError) *Error {
 // status returns the HTTP status for e: its own, else the model's, else 500
 // for faults, else 400.
 func (s *JSONService) status(e *Error) int {
+	var m *Service
+	if s != nil {
+		m = s.Model
+	}
+	return modelStatus(m, e)
+}
+
+// modelStatus returns the HTTP status for e in model m (which may be nil):
+// e's own, else the model's for the exception named e.Code, else 500 for
+// faults, else 400.
+func modelStatus(m *Service, e *Error) int {
 	if e.Status != 0 {
 		return e.Status
 	}
-	if s != nil && s.Model != nil {
-		if sh := s.Model.Shapes[e.Code]; sh != nil && sh.Exception {
+	if m != nil {
+		if sh := m.Shapes[e.Code]; sh != nil && sh.Exception {
 			if sh.HTTPStatus != 0 {
 				return sh.HTTPStatus
 			}

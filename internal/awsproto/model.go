@@ -22,16 +22,38 @@ const (
 	TypeBlob      = "blob"
 )
 
+// Protocols of botocore models (metadata.protocol).
+const (
+	ProtocolJSON     = "json"
+	ProtocolRESTJSON = "rest-json"
+	ProtocolQuery    = "query"
+)
+
+// Member locations of rest-json models (member "location"). A member
+// without a location travels in the body.
+const (
+	LocationHeader      = "header"
+	LocationQueryString = "querystring"
+	LocationURI         = "uri"
+)
+
 // Service is the runtime form of one botocore service model, without
-// documentation. Build it with NewService; a built Service is immutable and
-// safe for concurrent use.
+// documentation. Build it with NewService or NewModel; a built Service is
+// immutable and safe for concurrent use.
 type Service struct {
 	// Name is the botocore service name, e.g. "sso-admin".
 	Name string
-	// TargetPrefix is the X-Amz-Target prefix, e.g. "SWBExternalService".
+	// TargetPrefix is the X-Amz-Target prefix, e.g. "SWBExternalService";
+	// empty for rest-json and query services.
 	TargetPrefix string
 	// APIVersion is the model's apiVersion, e.g. "2020-07-20".
 	APIVersion string
+	// Protocol is the wire protocol: ProtocolJSON, ProtocolRESTJSON or
+	// ProtocolQuery.
+	Protocol string
+	// XMLNamespace is the namespace of query protocol responses, e.g.
+	// "https://sts.amazonaws.com/doc/2011-06-15/".
+	XMLNamespace string
 	// Operations maps operation names to operations.
 	Operations map[string]*Operation
 	// Shapes maps shape names to shapes.
@@ -46,14 +68,30 @@ type Operation struct {
 	Output string
 	// Errors lists the exception shapes the operation may return.
 	Errors []string
+	// HTTPMethod and RequestURI are the model's http binding (rest-json):
+	// e.g. "POST" and "/token?aws_iam=t". Unset for JSON 1.1 models.
+	HTTPMethod, RequestURI string
+	// ResultWrapper is the element that wraps a query protocol result,
+	// e.g. "GetCallerIdentityResult".
+	ResultWrapper string
+	// NoAuth marks operations the model declares unauthenticated
+	// ("authtype": "none").
+	NoAuth bool
 }
 
 // Member is one member of a structure shape.
 type Member struct {
-	// Name is the member name exactly as in the model (also the JSON key).
+	// Name is the member name exactly as in the model (also the JSON key
+	// and, without LocationName, the query and XML name).
 	Name string
 	// Shape is the target shape name.
 	Shape string
+	// Location binds a rest-json member to a LocationHeader,
+	// LocationQueryString or LocationURI; "" means the body.
+	Location string
+	// LocationName is the header, query parameter or URI label name of a
+	// bound member, or the query/XML name of a query protocol member.
+	LocationName string
 }
 
 // Shape is one modelled shape. Only the fields relevant to Type are set.
@@ -87,6 +125,12 @@ type Shape struct {
 	Exception, Fault bool
 	// HTTPStatus is the exception's modelled status code, 0 if none.
 	HTTPStatus int
+	// ErrorCode is the wire code of a query protocol exception when it
+	// differs from the shape name (error.code, e.g. "MalformedPolicyDocument").
+	ErrorCode string
+	// Flattened marks a query protocol list or map serialized without the
+	// member/entry wrapper.
+	Flattened bool
 
 	re          *regexp.Regexp
 	patternErr  error
@@ -102,10 +146,24 @@ func Int64(v int64) *int64 { return &v }
 // patterns that the RE2 engine cannot compile are not an error: they are
 // skipped during validation (see Shape.PatternError).
 func NewService(name, targetPrefix, apiVersion string, ops []*Operation, shapes []*Shape) (*Service, error) {
+	return NewModel(Metadata{Name: name, TargetPrefix: targetPrefix, APIVersion: apiVersion, Protocol: ProtocolJSON}, ops, shapes)
+}
+
+// Metadata is the service-level part of a model, for NewModel.
+type Metadata struct {
+	Name, TargetPrefix, APIVersion, Protocol, XMLNamespace string
+}
+
+// NewModel is NewService for any protocol: it builds a Service described by
+// md. It returns an error for a malformed model.
+func NewModel(md Metadata, ops []*Operation, shapes []*Shape) (*Service, error) {
+	name := md.Name
 	s := &Service{
-		Name:         name,
-		TargetPrefix: targetPrefix,
-		APIVersion:   apiVersion,
+		Name:         md.Name,
+		TargetPrefix: md.TargetPrefix,
+		APIVersion:   md.APIVersion,
+		Protocol:     md.Protocol,
+		XMLNamespace: md.XMLNamespace,
 		Operations:   make(map[string]*Operation, len(ops)),
 		Shapes:       make(map[string]*Shape, len(shapes)),
 	}
@@ -149,6 +207,16 @@ func NewService(name, targetPrefix, apiVersion string, ops []*Operation, shapes 
 // model, which is a programmer error caught at start-up.
 func MustNewService(name, targetPrefix, apiVersion string, ops []*Operation, shapes []*Shape) *Service {
 	s, err := NewService(name, targetPrefix, apiVersion, ops, shapes)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// MustNewModel is NewModel for generated code: it panics on a malformed
+// model, which is a programmer error caught at start-up.
+func MustNewModel(md Metadata, ops []*Operation, shapes []*Shape) *Service {
+	s, err := NewModel(md, ops, shapes)
 	if err != nil {
 		panic(err)
 	}

@@ -81,6 +81,12 @@ func (s *Service) ValidateInput(op string, body []byte) error {
 	if v.kind != jobject {
 		return SerializationError("The request body must be a JSON object.")
 	}
+	return s.validateValue(o, v)
+}
+
+// validateValue checks a parsed input object against the input shape of o:
+// nil, an *InputError or a 400 *Error (a value of the wrong type).
+func (s *Service) validateValue(o *Operation, v *jvalue) error {
 	if o.Input == "" {
 		return nil
 	}

@@ -24,18 +24,28 @@ type model struct {
 		APIVersion   string `json:"apiVersion"`
 		TargetPrefix string `json:"targetPrefix"`
 		Protocol     string `json:"protocol"`
+		XMLNamespace string `json:"xmlNamespace"`
 	} `json:"metadata"`
 	Operations map[string]struct {
-		Name   string `json:"name"`
-		Input  *ref   `json:"input"`
-		Output *ref   `json:"output"`
-		Errors []ref  `json:"errors"`
+		Name string `json:"name"`
+		HTTP struct {
+			Method     string `json:"method"`
+			RequestURI string `json:"requestUri"`
+		} `json:"http"`
+		Input    *ref   `json:"input"`
+		Output   *ref   `json:"output"`
+		Errors   []ref  `json:"errors"`
+		AuthType string `json:"authtype"`
 	} `json:"operations"`
 	Shapes map[string]*shape `json:"shapes"`
 }
 
 type ref struct {
-	Shape string `json:"shape"`
+	Shape         string `json:"shape"`
+	Location      string `json:"location"`
+	LocationName  string `json:"locationName"`
+	ResultWrapper string `json:"resultWrapper"`
+	Flattened     bool   `json:"flattened"`
 }
 
 type shape struct {
@@ -54,14 +64,16 @@ type shape struct {
 	Sensitive bool            `json:"sensitive"`
 	Exception bool            `json:"exception"`
 	Fault     bool            `json:"fault"`
+	Flattened bool            `json:"flattened"`
 	Error     *struct {
-		HTTPStatusCode int `json:"httpStatusCode"`
+		Code           string `json:"code"`
+		HTTPStatusCode int    `json:"httpStatusCode"`
 	} `json:"error"`
 
 	members []member // in model order
 }
 
-type member struct{ name, shape string }
+type member struct{ name, shape, location, locationName string }
 
 // readModel loads botocore/data/<service>/<version>/service-2.json(.gz).
 func readModel(botocore string, t target) (*model, error) {
@@ -118,7 +130,10 @@ func orderedMembers(raw json.RawMessage) ([]member, error) {
 		if err := dec.Decode(&r); err != nil {
 			return nil, err
 		}
-		out = append(out, member{k.(string), r.Shape})
+		if r.Flattened {
+			return nil, fmt.Errorf("member %s: member-level flattened is not supported", k)
+		}
+		out = append(out, member{k.(string), r.Shape, r.Location, r.LocationName})
 	}
 	return out, nil
 }
@@ -132,7 +147,8 @@ func generateFile(botocore, version string, t target) ([]byte, error) {
 }
 
 // reserved are identifiers the generated file declares itself.
-var reserved = map[string]bool{"API": true, "UnimplementedAPI": true, "Model": true, "NewService": true}
+var reserved = map[string]bool{"API": true, "UnimplementedAPI": true, "Model": true, "NewService": true,
+	"NewRESTService": true, "NewQueryService": true}
 
 type gen struct {
 	m     *model
@@ -147,8 +163,14 @@ func (g *gen) p(format string, args ...any) { fmt.Fprintf(&g.b, format, args...)
 
 // generate renders and gofmts the Go file for one service model.
 func generate(m *model, version string, t target) ([]byte, error) {
-	if m.Metadata.Protocol != "json" {
-		return nil, fmt.Errorf("%s: protocol %q is not json", t.service, m.Metadata.Protocol)
+	proto := m.Metadata.Protocol
+	switch proto {
+	case "json", "rest-json", "query":
+	default:
+		return nil, fmt.Errorf("%s: protocol %q is not json, rest-json or query", t.service, proto)
+	}
+	if err := checkBindings(m); err != nil {
+		return nil, fmt.Errorf("%s: %w", t.service, err)
 	}
 	g := &gen{m: m, t: t, names: map[string]string{}}
 	shapeNames := sortedKeys(m.Shapes)
@@ -156,11 +178,16 @@ func generate(m *model, version string, t target) ([]byte, error) {
 	byType := map[string]string{}
 	for _, n := range shapeNames {
 		tn := typeName(n)
+		g.names[n] = tn
+		// Only structures become Go types; an exception and its
+		// lowerCamelCase message shape (sts) may share a Go name.
+		if s := m.Shapes[n]; s.Type != "structure" || s.Exception || s.Document {
+			continue
+		}
 		if other, dup := byType[tn]; dup {
 			return nil, fmt.Errorf("%s: shapes %s and %s both map to Go type %s", t.service, other, n, tn)
 		}
 		byType[tn] = n
-		g.names[n] = tn
 	}
 	for _, op := range opNames {
 		for _, n := range []string{op + "Input", op + "Output"} {
@@ -174,7 +201,15 @@ func generate(m *model, version string, t target) ([]byte, error) {
 	g.p("// Model returns the %s %s model (without documentation). It builds a\n", t.service, m.Metadata.APIVersion)
 	g.p("// fresh value on every call; call it once at start-up.\n")
 	g.p("func Model() *awsproto.Service {\n")
-	g.p("return awsproto.MustNewService(%q, %q, %q,\n", t.service, m.Metadata.TargetPrefix, m.Metadata.APIVersion)
+	if proto == "json" {
+		g.p("return awsproto.MustNewService(%q, %q, %q,\n", t.service, m.Metadata.TargetPrefix, m.Metadata.APIVersion)
+	} else {
+		g.p("return awsproto.MustNewModel(awsproto.Metadata{Name: %q, APIVersion: %q, Protocol: %q", t.service, m.Metadata.APIVersion, proto)
+		if m.Metadata.XMLNamespace != "" {
+			g.p(", XMLNamespace: %q", m.Metadata.XMLNamespace)
+		}
+		g.p("},\n")
+	}
 	g.p("[]*awsproto.Operation{\n")
 	for _, name := range opNames {
 		op := m.Operations[name]
@@ -195,11 +230,20 @@ func generate(m *model, version string, t target) ([]byte, error) {
 			}
 			g.p("}")
 		}
+		if proto != "json" {
+			g.p(", HTTPMethod: %q, RequestURI: %q", op.HTTP.Method, op.HTTP.RequestURI)
+			if op.Output != nil && op.Output.ResultWrapper != "" {
+				g.p(", ResultWrapper: %q", op.Output.ResultWrapper)
+			}
+			if op.AuthType == "none" {
+				g.p(", NoAuth: true")
+			}
+		}
 		g.p("},\n")
 	}
 	g.p("},\n[]*awsproto.Shape{\n")
 	for _, name := range shapeNames {
-		if err := g.modelShape(name, m.Shapes[name]); err != nil {
+		if err := g.modelShape(name, m.Shapes[name], proto); err != nil {
 			return nil, err
 		}
 	}
@@ -244,11 +288,28 @@ func generate(m *model, version string, t target) ([]byte, error) {
 	}
 
 	// Dispatch.
-	g.p("// NewService returns the JSON 1.1 service that validates requests against\n")
-	g.p("// Model and dispatches them to api. mapErr maps handler errors that are\n")
-	g.p("// not *awsproto.Error; it may be nil.\n")
-	g.p("func NewService(api API, mapErr func(error) *awsproto.Error) *awsproto.JSONService {\n")
-	g.p("return awsproto.NewJSONService(Model(), map[string]awsproto.Op{\n")
+	switch proto {
+	case "json":
+		g.p("// NewService returns the JSON 1.1 service that validates requests against\n")
+		g.p("// Model and dispatches them to api. mapErr maps handler errors that are\n")
+		g.p("// not *awsproto.Error; it may be nil.\n")
+		g.p("func NewService(api API, mapErr func(error) *awsproto.Error) *awsproto.JSONService {\n")
+		g.p("return awsproto.NewJSONService(Model(), map[string]awsproto.Op{\n")
+	case "rest-json":
+		g.p("// NewRESTService returns the rest-json service that routes requests by\n")
+		g.p("// method and path, binds and validates them against Model and dispatches\n")
+		g.p("// them to api. mapErr maps handler errors that are not *awsproto.Error;\n")
+		g.p("// it may be nil.\n")
+		g.p("func NewRESTService(api API, mapErr func(error) *awsproto.Error) *awsproto.RESTService {\n")
+		g.p("return awsproto.NewRESTService(Model(), map[string]awsproto.Op{\n")
+	case "query":
+		g.p("// NewQueryService returns the query protocol service that decodes form\n")
+		g.p("// requests by Action, validates them against Model and dispatches them to\n")
+		g.p("// api. mapErr maps handler errors that are not *awsproto.Error; it may be\n")
+		g.p("// nil.\n")
+		g.p("func NewQueryService(api API, mapErr func(error) *awsproto.Error) *awsproto.QueryService {\n")
+		g.p("return awsproto.NewQueryService(Model(), map[string]awsproto.Op{\n")
+	}
 	for _, name := range opNames {
 		g.p("%q: awsproto.Handle(api.%s),\n", name, name)
 	}
@@ -280,7 +341,7 @@ func (g *gen) opTypes(op string) (in, out string) {
 	return in, out
 }
 
-func (g *gen) modelShape(name string, s *shape) error {
+func (g *gen) modelShape(name string, s *shape, proto string) error {
 	g.p("{Name: %q, Type: %q", name, s.Type)
 	if len(s.Required) > 0 {
 		g.p(", Required: %s", stringSlice(s.Required))
@@ -291,7 +352,14 @@ func (g *gen) modelShape(name string, s *shape) error {
 			if i > 0 {
 				g.p(", ")
 			}
-			g.p("{Name: %q, Shape: %q}", mb.name, mb.shape)
+			g.p("{Name: %q, Shape: %q", mb.name, mb.shape)
+			if mb.location != "" {
+				g.p(", Location: %q", mb.location)
+			}
+			if mb.locationName != "" {
+				g.p(", LocationName: %q", mb.locationName)
+			}
+			g.p("}")
 		}
 		g.p("}")
 	}
@@ -332,6 +400,14 @@ func (g *gen) modelShape(name string, s *shape) error {
 	}
 	if s.Error != nil && s.Error.HTTPStatusCode != 0 {
 		g.p(", HTTPStatus: %d", s.Error.HTTPStatusCode)
+	}
+	if proto != "json" {
+		if s.Error != nil && s.Error.Code != "" && s.Error.Code != name {
+			g.p(", ErrorCode: %q", s.Error.Code)
+		}
+		if s.Flattened {
+			g.p(", Flattened: true")
+		}
 	}
 	g.p("},\n")
 	return nil
@@ -492,4 +568,50 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return slices.Clip(keys)
+}
+
+// checkBindings refuses model features the awsproto runtime does not
+// implement, so that a new model fails here rather than misbehaving on the
+// wire: rest-json locations other than header, querystring and uri, a
+// renamed rest-json body member, query list elements with their own name,
+// and HTTP bindings of JSON 1.1 operations other than POST /.
+func checkBindings(m *model) error {
+	proto := m.Metadata.Protocol
+	for _, name := range sortedKeys(m.Shapes) {
+		s := m.Shapes[name]
+		for _, mb := range s.members {
+			switch mb.location {
+			case "":
+				if mb.locationName != "" && proto != "query" {
+					return fmt.Errorf("shape %s member %s: renamed body member (locationName %q) is not supported", name, mb.name, mb.locationName)
+				}
+			case "header", "querystring", "uri":
+				if proto != "rest-json" {
+					return fmt.Errorf("shape %s member %s: location %q in a %s model", name, mb.name, mb.location, proto)
+				}
+				if mb.locationName == "" {
+					return fmt.Errorf("shape %s member %s: location %q without locationName", name, mb.name, mb.location)
+				}
+			default:
+				return fmt.Errorf("shape %s member %s: location %q is not supported", name, mb.name, mb.location)
+			}
+		}
+		if s.Member != nil && s.Member.LocationName != "" && proto != "json" {
+			return fmt.Errorf("shape %s: named list member (locationName %q) is not supported", name, s.Member.LocationName)
+		}
+		if (s.Key != nil && s.Key.LocationName != "") || (s.Value != nil && s.Value.LocationName != "") {
+			if proto != "json" {
+				return fmt.Errorf("shape %s: named map key or value is not supported", name)
+			}
+		}
+	}
+	if proto == "rest-json" {
+		for _, name := range sortedKeys(m.Operations) {
+			op := m.Operations[name]
+			if op.HTTP.Method == "" || !strings.HasPrefix(op.HTTP.RequestURI, "/") {
+				return fmt.Errorf("operation %s: http binding %q %q is not supported", name, op.HTTP.Method, op.HTTP.RequestURI)
+			}
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,51 @@ func TestNames(t *testing.T) {
 			}
 			if got := fieldName(tt.in); got != tt.field {
 				t.Errorf("fieldName(%q) = %q, want %q", tt.in, got, tt.field)
+			}
+		})
+	}
+}
+
+// TestCheckBindings checks that model features the awsproto runtime does not
+// implement fail generation instead of misbehaving on the wire.
+func TestCheckBindings(t *testing.T) {
+	tests := []struct {
+		name    string
+		model   string
+		wantErr string // substring; "" means accepted
+	}{
+		{"rest-json header", `{"metadata":{"protocol":"rest-json"},"operations":{"Op":{"http":{"method":"GET","requestUri":"/x"}}},
+			"shapes":{"In":{"type":"structure","members":{"t":{"shape":"S","location":"header","locationName":"x-t"}}},"S":{"type":"string"}}}`, ""},
+		{"rest-json renamed body member", `{"metadata":{"protocol":"rest-json"},"operations":{},
+			"shapes":{"In":{"type":"structure","members":{"t":{"shape":"S","locationName":"T"}}},"S":{"type":"string"}}}`, "renamed body member"},
+		{"rest-json headers prefix", `{"metadata":{"protocol":"rest-json"},"operations":{},
+			"shapes":{"In":{"type":"structure","members":{"t":{"shape":"M","location":"headers","locationName":"x-"}}},"M":{"type":"map","key":{"shape":"S"},"value":{"shape":"S"}},"S":{"type":"string"}}}`, "not supported"},
+		{"rest-json without http binding", `{"metadata":{"protocol":"rest-json"},"operations":{"Op":{}},"shapes":{}}`, "http binding"},
+		{"header in a query model", `{"metadata":{"protocol":"query"},"operations":{},
+			"shapes":{"In":{"type":"structure","members":{"t":{"shape":"S","location":"header","locationName":"x-t"}}},"S":{"type":"string"}}}`, "in a query model"},
+		{"query renamed member", `{"metadata":{"protocol":"query"},"operations":{},
+			"shapes":{"In":{"type":"structure","members":{"t":{"shape":"S","locationName":"T"}}},"S":{"type":"string"}}}`, ""},
+		{"query named list member", `{"metadata":{"protocol":"query"},"operations":{},
+			"shapes":{"L":{"type":"list","member":{"shape":"S","locationName":"item"}},"S":{"type":"string"}}}`, "named list member"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := new(model)
+			if err := json.Unmarshal([]byte(tt.model), m); err != nil {
+				t.Fatal(err)
+			}
+			for name, s := range m.Shapes {
+				var err error
+				if s.members, err = orderedMembers(s.RawMember); err != nil {
+					t.Fatalf("shape %s: %v", name, err)
+				}
+			}
+			err := checkBindings(m)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("checkBindings = %v, want nil", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("checkBindings = %v, want an error containing %q", err, tt.wantErr)
 			}
 		})
 	}

@@ -1,7 +1,7 @@
 // Command awsgen generates internal/api/<service>/zz_generated.go from the
 // botocore service models: the awsproto model (shapes, constraints, errors),
 // a Go type per structure shape, the API interface, UnimplementedAPI and the
-// JSON 1.1 dispatch table.
+// dispatch table of the service's protocol (JSON 1.1, rest-json or query).
 //
 // Usage, from anywhere inside the module:
 //
@@ -74,6 +74,9 @@ var targets = []target{
 	{"identitystore", "2020-06-15", "identitystore"},
 	{"organizations", "2016-11-28", "organizations"},
 	{"sso-admin", "2020-07-20", "ssoadmin"},
+	{"sso-oidc", "2019-06-10", "ssooidc"},
+	{"sso", "2019-06-10", "sso"},
+	{"sts", "2011-06-15", "sts"},
 }
 
 func findBotocore() (string, error) {
