@@ -36,6 +36,10 @@ type Dialect struct {
 	// CacheStatements makes sqldb prepare each SQL text once per pool
 	// (worth it where the driver does not cache prepared statements).
 	CacheStatements bool
+	// GroupCommit runs write transactions through one goroutine that commits
+	// concurrent transactions together (see groupWriter). Only for a backend
+	// with a single write connection; it requires CacheStatements.
+	GroupCommit bool
 }
 
 // DB is an open database: a pool for writes (for SQLite exactly one
@@ -43,7 +47,8 @@ type Dialect struct {
 type DB struct {
 	queries
 	w, r   *sql.DB
-	wc, rc *stmtCache // nil unless the dialect caches statements
+	wc, rc *stmtCache   // nil unless the dialect caches statements
+	gw     *groupWriter // nil unless the dialect uses group commit
 	d      *Dialect
 	now    func() time.Time
 }
@@ -60,6 +65,9 @@ func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
 	if d.CacheStatements {
 		db.wc, db.rc = newStmtCache(write), newStmtCache(read)
 		db.queries = queries{ex: cachedDB{db.rc}, d: d}
+		if d.GroupCommit {
+			db.gw = newGroupWriter(write, db.wc, d)
+		}
 	}
 	return db, nil
 }
@@ -79,6 +87,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (db *DB) Close() error {
+	if db.gw != nil {
+		db.gw.close()
+	}
 	if db.wc != nil {
 		db.wc.close()
 		db.rc.close()
@@ -92,6 +103,9 @@ func (db *DB) Close() error {
 
 // Tx implements store.Store.
 func (db *DB) Tx(ctx context.Context, fn func(q store.Queries) error) error {
+	if db.gw != nil {
+		return db.gw.submit(ctx, fn)
+	}
 	const attempts = 8
 	var err error
 	for i := range attempts {

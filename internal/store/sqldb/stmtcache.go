@@ -99,6 +99,9 @@ type cachedTx struct {
 	tx     *sql.Tx
 	c      *stmtCache
 	misses *[]string
+	// detach runs every statement on a context that is not cancelled with
+	// the caller's (see groupWriter).
+	detach bool
 }
 
 func (t cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
@@ -113,6 +116,9 @@ func (t cachedTx) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (t cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.detach {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if s := t.stmt(ctx, query); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -120,6 +126,9 @@ func (t cachedTx) ExecContext(ctx context.Context, query string, args ...any) (s
 }
 
 func (t cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.detach {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -127,6 +136,9 @@ func (t cachedTx) QueryContext(ctx context.Context, query string, args ...any) (
 }
 
 func (t cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.detach {
+		ctx = context.WithoutCancel(ctx)
+	}
 	if s := t.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}

@@ -86,5 +86,6 @@ func Dialect() *sqldb.Dialect {
 		// processes sharing the file.
 		Lock:            nil,
 		CacheStatements: true,
+		GroupCommit:     true,
 	}
 }
