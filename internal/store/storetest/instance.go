@@ -153,4 +153,81 @@ func testInstances(t *testing.T, open Opener) {
 			t.Errorf("GetSetting = %q, %v; want %q", got, err, won[0])
 		}
 	})
+	t.Run("ConcurrentTxIsolatedOutcomes", func(t *testing.T) {
+		// Many transactions at once (SQLite commits them in groups): each
+		// caller gets its own outcome, failed ones leave no trace, and a
+		// panicking one panics in its caller and leaves no trace either.
+		t.Parallel()
+		s := open(t)
+		ctx := t.Context()
+		const n = 60
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		panicked := make([]bool, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() {
+					if p := recover(); p != nil {
+						panicked[i] = true
+					}
+				}()
+				errs[i] = s.Tx(ctx, func(q store.Queries) error {
+					if _, err := q.PutSetting(ctx, fmt.Sprint("k", i), "v"); err != nil {
+						return err
+					}
+					switch i % 3 {
+					case 1:
+						return fmt.Errorf("job %d fails", i)
+					case 2:
+						if i%6 == 2 {
+							panic("job panics")
+						}
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			_, err := s.GetSetting(ctx, fmt.Sprint("k", i))
+			switch {
+			case i%3 == 1:
+				if errs[i] == nil {
+					t.Errorf("Tx %d returned nil, want its error", i)
+				}
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("failed Tx %d left its write: %v", i, err)
+				}
+			case i%6 == 2:
+				if !panicked[i] {
+					t.Errorf("Tx %d did not panic in its caller", i)
+				}
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("panicked Tx %d left its write: %v", i, err)
+				}
+			default:
+				if errs[i] != nil || err != nil {
+					t.Errorf("Tx %d = %v, read back %v; want committed", i, errs[i], err)
+				}
+			}
+		}
+	})
+	t.Run("CancelledContextChangesNothing", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		err := s.Tx(ctx, func(q store.Queries) error {
+			_, err := q.PutSetting(ctx, "cancelled", "v")
+			return err
+		})
+		if err == nil {
+			t.Fatalf("Tx with a cancelled context succeeded")
+		}
+		if _, err := s.GetSetting(t.Context(), "cancelled"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a Tx with a cancelled context wrote: %v", err)
+		}
+	})
 }
