@@ -1,7 +1,18 @@
+// Package ssoadmin serves the AWS sso-admin 2020-07-20 JSON 1.1 API
+// (https://docs.aws.amazon.com/singlesignon/latest/APIReference/) on top of
+// the access service: instances and their settings, permission sets and
+// their policies, account assignments, provisioning and tags.
+// zz_generated.go holds the model, the shapes and the dispatch table
+// (tools/awsgen); the handlers here only translate between shapes and
+// access calls, seal pagination tokens and map access errors to sso-admin
+// exceptions (mapError). Application and trusted-token-issuer operations
+// stay on UnimplementedAPI, which answers UnknownOperationException.
+//
+// The package imports awsproto, access and idc; never a store backend or
+// another edge.
 package ssoadmin
 
 import (
-	"context"
 	"errors"
 
 	"github.com/idcenter/idcenter/internal/access"
@@ -9,8 +20,8 @@ import (
 	"github.com/idcenter/idcenter/internal/idc"
 )
 
-// New returns the sso-admin JSON service. Operations not implemented yet
-// answer through UnimplementedAPI with an error the SDKs parse.
+// New returns the sso-admin JSON service. tokens seals the NextToken of the
+// list operations.
 func New(svc *access.Service, tokens *awsproto.Tokens) *awsproto.JSONService {
 	return NewService(&handlers{svc: svc, tokens: tokens}, mapError)
 }
@@ -20,6 +31,8 @@ type handlers struct {
 	svc    *access.Service
 	tokens *awsproto.Tokens
 }
+
+var _ API = (*handlers)(nil)
 
 // mapError is the one mapping from domain errors to sso-admin wire errors.
 func mapError(err error) *awsproto.Error {
@@ -47,56 +60,44 @@ func mapError(err error) *awsproto.Error {
 	return &awsproto.Error{Code: code, Message: e.Msg}
 }
 
-const scopeListInstances = "sso-admin/ListInstances"
-
-// ListInstances answers sso-admin ListInstances with keyset pagination.
-func (h *handlers) ListInstances(ctx context.Context, in *ListInstancesRequest) (*ListInstancesResponse, error) {
-	limit := 100
-	if in.MaxResults != nil {
-		limit = int(*in.MaxResults)
-	}
-	after := ""
-	if in.NextToken != "" {
-		c, err := h.tokens.Open(scopeListInstances, in.NextToken)
-		if err != nil {
-			return nil, &awsproto.Error{Code: "ValidationException", Message: "The NextToken is invalid."}
-		}
-		after = string(c)
-	}
-	list, err := h.svc.ListInstances(ctx, after, limit+1)
-	if err != nil {
-		return nil, err
-	}
-	out := &ListInstancesResponse{Instances: []InstanceMetadata{}}
-	if len(list) > limit {
-		list = list[:limit]
-		out.NextToken = h.tokens.Seal(scopeListInstances, []byte(list[limit-1].InstanceARN))
-	}
-	for _, i := range list {
-		out.Instances = append(out.Instances, InstanceMetadata{
-			InstanceArn:     i.InstanceARN,
-			IdentityStoreId: i.IdentityStoreID,
-			OwnerAccountId:  i.OwnerAccountID,
-			Name:            i.Name,
-			CreatedDate:     awsproto.TimePtr(i.CreatedAt),
-			Status:          i.Status,
-		})
-	}
-	return out, nil
+// errBadToken is the answer to a NextToken this server did not issue for
+// the same listing.
+func errBadToken() error {
+	return &awsproto.Error{Code: "ValidationException", Message: "The NextToken is invalid."}
 }
 
-// DescribeInstance answers sso-admin DescribeInstance.
-func (h *handlers) DescribeInstance(ctx context.Context, in *DescribeInstanceRequest) (*DescribeInstanceResponse, error) {
-	i, err := h.svc.Instance(ctx, in.InstanceArn)
-	if err != nil {
-		return nil, err
+// cursor opens a NextToken sealed for scope ("" for none).
+func (h *handlers) cursor(scope, token string) (string, error) {
+	if token == "" {
+		return "", nil
 	}
-	return &DescribeInstanceResponse{
-		InstanceArn:     i.InstanceARN,
-		IdentityStoreId: i.IdentityStoreID,
-		OwnerAccountId:  i.OwnerAccountID,
-		Name:            i.Name,
-		CreatedDate:     awsproto.TimePtr(i.CreatedAt),
-		Status:          i.Status,
-	}, nil
+	c, err := h.tokens.Open(scope, token)
+	if err != nil {
+		return "", errBadToken()
+	}
+	return string(c), nil
+}
+
+// next seals the cursor of the following page ("" on the last page).
+func (h *handlers) next(scope, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	return h.tokens.Seal(scope, []byte(cursor))
+}
+
+// limit reads MaxResults (the model bounds it to 1..100).
+func limit(n *int32) int {
+	if n == nil {
+		return access.DefaultPageSize
+	}
+	return int(*n)
+}
+
+func tagsIn(tags []Tag) []idc.Tag {
+	out := make([]idc.Tag, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, idc.Tag{Key: t.Key, Value: t.Value})
+	}
+	return out
 }

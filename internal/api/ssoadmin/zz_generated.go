@@ -419,9 +419,67 @@ type AccessControlAttribute struct {
 	Value *AccessControlAttributeValue `json:"Value,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AccessControlAttribute) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AccessControlAttribute) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Key != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Key\":"...)
+		b = awsproto.AppendJSONString(b, v.Key)
+	}
+	if v.Value != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		if b, err = v.Value.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // AccessControlAttributeValue is the sso-admin shape AccessControlAttributeValue.
 type AccessControlAttributeValue struct {
 	Source []string `json:"Source"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AccessControlAttributeValue) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AccessControlAttributeValue) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Source\":"...)
+	if v.Source == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Source {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = awsproto.AppendJSONString(b, v.Source[i0])
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
 }
 
 // AccountAssignment is the sso-admin shape AccountAssignment.
@@ -432,12 +490,94 @@ type AccountAssignment struct {
 	PrincipalId      string `json:"PrincipalId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AccountAssignment) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AccountAssignment) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	return append(b, '}'), nil
+}
+
 // AccountAssignmentForPrincipal is the sso-admin shape AccountAssignmentForPrincipal.
 type AccountAssignmentForPrincipal struct {
 	AccountId        string `json:"AccountId,omitempty"`
 	PermissionSetArn string `json:"PermissionSetArn,omitempty"`
 	PrincipalId      string `json:"PrincipalId,omitempty"`
 	PrincipalType    string `json:"PrincipalType,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AccountAssignmentForPrincipal) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AccountAssignmentForPrincipal) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	return append(b, '}'), nil
 }
 
 // AccountAssignmentOperationStatus is the sso-admin shape AccountAssignmentOperationStatus.
@@ -453,11 +593,123 @@ type AccountAssignmentOperationStatus struct {
 	CreatedDate      *awsproto.Time `json:"CreatedDate,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AccountAssignmentOperationStatus) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AccountAssignmentOperationStatus) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.RequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.RequestId)
+	}
+	if v.FailureReason != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FailureReason\":"...)
+		b = awsproto.AppendJSONString(b, v.FailureReason)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	if v.TargetType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetType\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetType)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
 // AccountAssignmentOperationStatusMetadata is the sso-admin shape AccountAssignmentOperationStatusMetadata.
 type AccountAssignmentOperationStatusMetadata struct {
 	Status      string         `json:"Status,omitempty"`
 	RequestId   string         `json:"RequestId,omitempty"`
 	CreatedDate *awsproto.Time `json:"CreatedDate,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AccountAssignmentOperationStatusMetadata) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AccountAssignmentOperationStatusMetadata) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.RequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.RequestId)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	return append(b, '}'), nil
 }
 
 // AddRegionRequest is the sso-admin shape AddRegionRequest.
@@ -466,9 +718,56 @@ type AddRegionRequest struct {
 	RegionName  string `json:"RegionName,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AddRegionRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AddRegionRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.RegionName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RegionName\":"...)
+		b = awsproto.AppendJSONString(b, v.RegionName)
+	}
+	return append(b, '}'), nil
+}
+
 // AddRegionResponse is the sso-admin shape AddRegionResponse.
 type AddRegionResponse struct {
 	Status string `json:"Status,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AddRegionResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AddRegionResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	return append(b, '}'), nil
 }
 
 // Application is the sso-admin shape Application.
@@ -486,6 +785,98 @@ type Application struct {
 	CreatedFrom            string         `json:"CreatedFrom,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Application) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Application) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.ApplicationProviderArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProviderArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationProviderArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.ApplicationAccount != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationAccount\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationAccount)
+	}
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.IdentityStoreArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreArn\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreArn)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.PortalOptions != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PortalOptions\":"...)
+		if b, err = v.PortalOptions.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.CreatedFrom != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedFrom\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedFrom)
+	}
+	return append(b, '}'), nil
+}
+
 // ApplicationAssignment is the sso-admin shape ApplicationAssignment.
 type ApplicationAssignment struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
@@ -493,11 +884,79 @@ type ApplicationAssignment struct {
 	PrincipalType  string `json:"PrincipalType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ApplicationAssignment) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ApplicationAssignment) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	return append(b, '}'), nil
+}
+
 // ApplicationAssignmentForPrincipal is the sso-admin shape ApplicationAssignmentForPrincipal.
 type ApplicationAssignmentForPrincipal struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 	PrincipalId    string `json:"PrincipalId,omitempty"`
 	PrincipalType  string `json:"PrincipalType,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ApplicationAssignmentForPrincipal) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ApplicationAssignmentForPrincipal) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	return append(b, '}'), nil
 }
 
 // ApplicationProvider is the sso-admin shape ApplicationProvider.
@@ -508,6 +967,51 @@ type ApplicationProvider struct {
 	ResourceServerConfig   *ResourceServerConfig `json:"ResourceServerConfig,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ApplicationProvider) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ApplicationProvider) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationProviderArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProviderArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationProviderArn)
+	}
+	if v.FederationProtocol != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FederationProtocol\":"...)
+		b = awsproto.AppendJSONString(b, v.FederationProtocol)
+	}
+	if v.DisplayData != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayData\":"...)
+		if b, err = v.DisplayData.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.ResourceServerConfig != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceServerConfig\":"...)
+		if b, err = v.ResourceServerConfig.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // AttachCustomerManagedPolicyReferenceToPermissionSetRequest is the sso-admin shape AttachCustomerManagedPolicyReferenceToPermissionSetRequest.
 type AttachCustomerManagedPolicyReferenceToPermissionSetRequest struct {
 	InstanceArn                    string                          `json:"InstanceArn,omitempty"`
@@ -515,8 +1019,57 @@ type AttachCustomerManagedPolicyReferenceToPermissionSetRequest struct {
 	CustomerManagedPolicyReference *CustomerManagedPolicyReference `json:"CustomerManagedPolicyReference,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AttachCustomerManagedPolicyReferenceToPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AttachCustomerManagedPolicyReferenceToPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.CustomerManagedPolicyReference != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CustomerManagedPolicyReference\":"...)
+		if b, err = v.CustomerManagedPolicyReference.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // AttachCustomerManagedPolicyReferenceToPermissionSetResponse is the sso-admin shape AttachCustomerManagedPolicyReferenceToPermissionSetResponse.
 type AttachCustomerManagedPolicyReferenceToPermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AttachCustomerManagedPolicyReferenceToPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AttachCustomerManagedPolicyReferenceToPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // AttachManagedPolicyToPermissionSetRequest is the sso-admin shape AttachManagedPolicyToPermissionSetRequest.
@@ -526,8 +1079,55 @@ type AttachManagedPolicyToPermissionSetRequest struct {
 	ManagedPolicyArn string `json:"ManagedPolicyArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AttachManagedPolicyToPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AttachManagedPolicyToPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.ManagedPolicyArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ManagedPolicyArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ManagedPolicyArn)
+	}
+	return append(b, '}'), nil
+}
+
 // AttachManagedPolicyToPermissionSetResponse is the sso-admin shape AttachManagedPolicyToPermissionSetResponse.
 type AttachManagedPolicyToPermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AttachManagedPolicyToPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AttachManagedPolicyToPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // AttachedManagedPolicy is the sso-admin shape AttachedManagedPolicy.
@@ -536,10 +1136,59 @@ type AttachedManagedPolicy struct {
 	Arn  string `json:"Arn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AttachedManagedPolicy) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AttachedManagedPolicy) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	return append(b, '}'), nil
+}
+
 // AuthenticationMethod is the sso-admin shape AuthenticationMethod.
 // It is a union: exactly one member is set.
 type AuthenticationMethod struct {
 	Iam *IamAuthenticationMethod `json:"Iam,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AuthenticationMethod) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AuthenticationMethod) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Iam != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Iam\":"...)
+		if b, err = v.Iam.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // AuthenticationMethodItem is the sso-admin shape AuthenticationMethodItem.
@@ -548,15 +1197,113 @@ type AuthenticationMethodItem struct {
 	AuthenticationMethod     *AuthenticationMethod `json:"AuthenticationMethod,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AuthenticationMethodItem) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AuthenticationMethodItem) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AuthenticationMethodType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethodType\":"...)
+		b = awsproto.AppendJSONString(b, v.AuthenticationMethodType)
+	}
+	if v.AuthenticationMethod != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethod\":"...)
+		if b, err = v.AuthenticationMethod.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // AuthorizationCodeGrant is the sso-admin shape AuthorizationCodeGrant.
 type AuthorizationCodeGrant struct {
 	RedirectUris []string `json:"RedirectUris,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AuthorizationCodeGrant) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AuthorizationCodeGrant) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.RedirectUris) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RedirectUris\":"...)
+		if v.RedirectUris == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.RedirectUris {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.RedirectUris[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // AuthorizedTokenIssuer is the sso-admin shape AuthorizedTokenIssuer.
 type AuthorizedTokenIssuer struct {
 	TrustedTokenIssuerArn string   `json:"TrustedTokenIssuerArn,omitempty"`
 	AuthorizedAudiences   []string `json:"AuthorizedAudiences,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AuthorizedTokenIssuer) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AuthorizedTokenIssuer) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TrustedTokenIssuerArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerArn\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerArn)
+	}
+	if len(v.AuthorizedAudiences) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthorizedAudiences\":"...)
+		if v.AuthorizedAudiences == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AuthorizedAudiences {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.AuthorizedAudiences[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreateAccountAssignmentRequest is the sso-admin shape CreateAccountAssignmentRequest.
@@ -569,9 +1316,86 @@ type CreateAccountAssignmentRequest struct {
 	PrincipalId      string `json:"PrincipalId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateAccountAssignmentRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateAccountAssignmentRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	if v.TargetType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetType\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetType)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateAccountAssignmentResponse is the sso-admin shape CreateAccountAssignmentResponse.
 type CreateAccountAssignmentResponse struct {
 	AccountAssignmentCreationStatus *AccountAssignmentOperationStatus `json:"AccountAssignmentCreationStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateAccountAssignmentResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateAccountAssignmentResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountAssignmentCreationStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentCreationStatus\":"...)
+		if b, err = v.AccountAssignmentCreationStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreateApplicationAssignmentRequest is the sso-admin shape CreateApplicationAssignmentRequest.
@@ -581,8 +1405,51 @@ type CreateApplicationAssignmentRequest struct {
 	PrincipalType  string `json:"PrincipalType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateApplicationAssignmentRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateApplicationAssignmentRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateApplicationAssignmentResponse is the sso-admin shape CreateApplicationAssignmentResponse.
 type CreateApplicationAssignmentResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateApplicationAssignmentResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateApplicationAssignmentResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // CreateApplicationRequest is the sso-admin shape CreateApplicationRequest.
@@ -597,11 +1464,129 @@ type CreateApplicationRequest struct {
 	ClientToken            string         `json:"ClientToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateApplicationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateApplicationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.ApplicationProviderArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProviderArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationProviderArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.PortalOptions != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PortalOptions\":"...)
+		if b, err = v.PortalOptions.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.ClientToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ClientToken\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientToken)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateApplicationResponse is the sso-admin shape CreateApplicationResponse.
 type CreateApplicationResponse struct {
 	ApplicationArn   string `json:"ApplicationArn,omitempty"`
 	InstanceArn      string `json:"InstanceArn,omitempty"`
 	IdentityStoreArn string `json:"IdentityStoreArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateApplicationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateApplicationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.IdentityStoreArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreArn\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreArn)
+	}
+	return append(b, '}'), nil
 }
 
 // CreateInstanceAccessControlAttributeConfigurationRequest is the sso-admin shape CreateInstanceAccessControlAttributeConfigurationRequest.
@@ -610,8 +1595,50 @@ type CreateInstanceAccessControlAttributeConfigurationRequest struct {
 	InstanceAccessControlAttributeConfiguration *InstanceAccessControlAttributeConfiguration `json:"InstanceAccessControlAttributeConfiguration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateInstanceAccessControlAttributeConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateInstanceAccessControlAttributeConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.InstanceAccessControlAttributeConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceAccessControlAttributeConfiguration\":"...)
+		if b, err = v.InstanceAccessControlAttributeConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateInstanceAccessControlAttributeConfigurationResponse is the sso-admin shape CreateInstanceAccessControlAttributeConfigurationResponse.
 type CreateInstanceAccessControlAttributeConfigurationResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateInstanceAccessControlAttributeConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateInstanceAccessControlAttributeConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // CreateInstanceRequest is the sso-admin shape CreateInstanceRequest.
@@ -621,9 +1648,76 @@ type CreateInstanceRequest struct {
 	Tags        []Tag  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateInstanceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateInstanceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.ClientToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ClientToken\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientToken)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateInstanceResponse is the sso-admin shape CreateInstanceResponse.
 type CreateInstanceResponse struct {
 	InstanceArn string `json:"InstanceArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateInstanceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateInstanceResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	return append(b, '}'), nil
 }
 
 // CreatePermissionSetRequest is the sso-admin shape CreatePermissionSetRequest.
@@ -636,9 +1730,99 @@ type CreatePermissionSetRequest struct {
 	Tags            []Tag  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreatePermissionSetRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreatePermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.SessionDuration != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SessionDuration\":"...)
+		b = awsproto.AppendJSONString(b, v.SessionDuration)
+	}
+	if v.RelayState != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RelayState\":"...)
+		b = awsproto.AppendJSONString(b, v.RelayState)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreatePermissionSetResponse is the sso-admin shape CreatePermissionSetResponse.
 type CreatePermissionSetResponse struct {
 	PermissionSet *PermissionSet `json:"PermissionSet,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreatePermissionSetResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreatePermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PermissionSet != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSet\":"...)
+		if b, err = v.PermissionSet.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreateTrustedTokenIssuerRequest is the sso-admin shape CreateTrustedTokenIssuerRequest.
@@ -651,15 +1835,132 @@ type CreateTrustedTokenIssuerRequest struct {
 	Tags                            []Tag                            `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateTrustedTokenIssuerRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateTrustedTokenIssuerRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.TrustedTokenIssuerType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerType\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerType)
+	}
+	if v.TrustedTokenIssuerConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerConfiguration\":"...)
+		if b, err = v.TrustedTokenIssuerConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.ClientToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ClientToken\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientToken)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateTrustedTokenIssuerResponse is the sso-admin shape CreateTrustedTokenIssuerResponse.
 type CreateTrustedTokenIssuerResponse struct {
 	TrustedTokenIssuerArn string `json:"TrustedTokenIssuerArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateTrustedTokenIssuerResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateTrustedTokenIssuerResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TrustedTokenIssuerArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerArn\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerArn)
+	}
+	return append(b, '}'), nil
 }
 
 // CustomerManagedPolicyReference is the sso-admin shape CustomerManagedPolicyReference.
 type CustomerManagedPolicyReference struct {
 	Name string `json:"Name,omitempty"`
 	Path string `json:"Path,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CustomerManagedPolicyReference) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CustomerManagedPolicyReference) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Path != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Path\":"...)
+		b = awsproto.AppendJSONString(b, v.Path)
+	}
+	return append(b, '}'), nil
 }
 
 // DeleteAccountAssignmentRequest is the sso-admin shape DeleteAccountAssignmentRequest.
@@ -672,15 +1973,119 @@ type DeleteAccountAssignmentRequest struct {
 	PrincipalId      string `json:"PrincipalId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteAccountAssignmentRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteAccountAssignmentRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	if v.TargetType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetType\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetType)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteAccountAssignmentResponse is the sso-admin shape DeleteAccountAssignmentResponse.
 type DeleteAccountAssignmentResponse struct {
 	AccountAssignmentDeletionStatus *AccountAssignmentOperationStatus `json:"AccountAssignmentDeletionStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteAccountAssignmentResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteAccountAssignmentResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountAssignmentDeletionStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentDeletionStatus\":"...)
+		if b, err = v.AccountAssignmentDeletionStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DeleteApplicationAccessScopeRequest is the sso-admin shape DeleteApplicationAccessScopeRequest.
 type DeleteApplicationAccessScopeRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 	Scope          string `json:"Scope,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteApplicationAccessScopeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteApplicationAccessScopeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.Scope != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Scope\":"...)
+		b = awsproto.AppendJSONString(b, v.Scope)
+	}
+	return append(b, '}'), nil
 }
 
 // DeleteApplicationAssignmentRequest is the sso-admin shape DeleteApplicationAssignmentRequest.
@@ -690,8 +2095,51 @@ type DeleteApplicationAssignmentRequest struct {
 	PrincipalType  string `json:"PrincipalType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteApplicationAssignmentRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteApplicationAssignmentRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteApplicationAssignmentResponse is the sso-admin shape DeleteApplicationAssignmentResponse.
 type DeleteApplicationAssignmentResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteApplicationAssignmentResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteApplicationAssignmentResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteApplicationAuthenticationMethodRequest is the sso-admin shape DeleteApplicationAuthenticationMethodRequest.
@@ -700,10 +2148,66 @@ type DeleteApplicationAuthenticationMethodRequest struct {
 	AuthenticationMethodType string `json:"AuthenticationMethodType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteApplicationAuthenticationMethodRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteApplicationAuthenticationMethodRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.AuthenticationMethodType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethodType\":"...)
+		b = awsproto.AppendJSONString(b, v.AuthenticationMethodType)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteApplicationGrantRequest is the sso-admin shape DeleteApplicationGrantRequest.
 type DeleteApplicationGrantRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 	GrantType      string `json:"GrantType,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteApplicationGrantRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteApplicationGrantRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.GrantType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GrantType\":"...)
+		b = awsproto.AppendJSONString(b, v.GrantType)
+	}
+	return append(b, '}'), nil
 }
 
 // DeleteApplicationRequest is the sso-admin shape DeleteApplicationRequest.
@@ -711,8 +2215,37 @@ type DeleteApplicationRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteApplicationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteApplicationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteApplicationResponse is the sso-admin shape DeleteApplicationResponse.
 type DeleteApplicationResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteApplicationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteApplicationResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteInlinePolicyFromPermissionSetRequest is the sso-admin shape DeleteInlinePolicyFromPermissionSetRequest.
@@ -721,8 +2254,48 @@ type DeleteInlinePolicyFromPermissionSetRequest struct {
 	PermissionSetArn string `json:"PermissionSetArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteInlinePolicyFromPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteInlinePolicyFromPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteInlinePolicyFromPermissionSetResponse is the sso-admin shape DeleteInlinePolicyFromPermissionSetResponse.
 type DeleteInlinePolicyFromPermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteInlinePolicyFromPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteInlinePolicyFromPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteInstanceAccessControlAttributeConfigurationRequest is the sso-admin shape DeleteInstanceAccessControlAttributeConfigurationRequest.
@@ -730,8 +2303,41 @@ type DeleteInstanceAccessControlAttributeConfigurationRequest struct {
 	InstanceArn string `json:"InstanceArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteInstanceAccessControlAttributeConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteInstanceAccessControlAttributeConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteInstanceAccessControlAttributeConfigurationResponse is the sso-admin shape DeleteInstanceAccessControlAttributeConfigurationResponse.
 type DeleteInstanceAccessControlAttributeConfigurationResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteInstanceAccessControlAttributeConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteInstanceAccessControlAttributeConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteInstanceRequest is the sso-admin shape DeleteInstanceRequest.
@@ -739,8 +2345,37 @@ type DeleteInstanceRequest struct {
 	InstanceArn string `json:"InstanceArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteInstanceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteInstanceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteInstanceResponse is the sso-admin shape DeleteInstanceResponse.
 type DeleteInstanceResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteInstanceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteInstanceResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeletePermissionSetRequest is the sso-admin shape DeletePermissionSetRequest.
@@ -749,8 +2384,44 @@ type DeletePermissionSetRequest struct {
 	PermissionSetArn string `json:"PermissionSetArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeletePermissionSetRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeletePermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DeletePermissionSetResponse is the sso-admin shape DeletePermissionSetResponse.
 type DeletePermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeletePermissionSetResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeletePermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeletePermissionsBoundaryFromPermissionSetRequest is the sso-admin shape DeletePermissionsBoundaryFromPermissionSetRequest.
@@ -759,8 +2430,48 @@ type DeletePermissionsBoundaryFromPermissionSetRequest struct {
 	PermissionSetArn string `json:"PermissionSetArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeletePermissionsBoundaryFromPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeletePermissionsBoundaryFromPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DeletePermissionsBoundaryFromPermissionSetResponse is the sso-admin shape DeletePermissionsBoundaryFromPermissionSetResponse.
 type DeletePermissionsBoundaryFromPermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeletePermissionsBoundaryFromPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeletePermissionsBoundaryFromPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteTrustedTokenIssuerRequest is the sso-admin shape DeleteTrustedTokenIssuerRequest.
@@ -768,8 +2479,37 @@ type DeleteTrustedTokenIssuerRequest struct {
 	TrustedTokenIssuerArn string `json:"TrustedTokenIssuerArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteTrustedTokenIssuerRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteTrustedTokenIssuerRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TrustedTokenIssuerArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerArn\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteTrustedTokenIssuerResponse is the sso-admin shape DeleteTrustedTokenIssuerResponse.
 type DeleteTrustedTokenIssuerResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteTrustedTokenIssuerResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteTrustedTokenIssuerResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DescribeAccountAssignmentCreationStatusRequest is the sso-admin shape DescribeAccountAssignmentCreationStatusRequest.
@@ -778,9 +2518,62 @@ type DescribeAccountAssignmentCreationStatusRequest struct {
 	AccountAssignmentCreationRequestId string `json:"AccountAssignmentCreationRequestId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeAccountAssignmentCreationStatusRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeAccountAssignmentCreationStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.AccountAssignmentCreationRequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentCreationRequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountAssignmentCreationRequestId)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeAccountAssignmentCreationStatusResponse is the sso-admin shape DescribeAccountAssignmentCreationStatusResponse.
 type DescribeAccountAssignmentCreationStatusResponse struct {
 	AccountAssignmentCreationStatus *AccountAssignmentOperationStatus `json:"AccountAssignmentCreationStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeAccountAssignmentCreationStatusResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeAccountAssignmentCreationStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountAssignmentCreationStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentCreationStatus\":"...)
+		if b, err = v.AccountAssignmentCreationStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeAccountAssignmentDeletionStatusRequest is the sso-admin shape DescribeAccountAssignmentDeletionStatusRequest.
@@ -789,9 +2582,62 @@ type DescribeAccountAssignmentDeletionStatusRequest struct {
 	AccountAssignmentDeletionRequestId string `json:"AccountAssignmentDeletionRequestId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeAccountAssignmentDeletionStatusRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeAccountAssignmentDeletionStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.AccountAssignmentDeletionRequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentDeletionRequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountAssignmentDeletionRequestId)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeAccountAssignmentDeletionStatusResponse is the sso-admin shape DescribeAccountAssignmentDeletionStatusResponse.
 type DescribeAccountAssignmentDeletionStatusResponse struct {
 	AccountAssignmentDeletionStatus *AccountAssignmentOperationStatus `json:"AccountAssignmentDeletionStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeAccountAssignmentDeletionStatusResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeAccountAssignmentDeletionStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountAssignmentDeletionStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentDeletionStatus\":"...)
+		if b, err = v.AccountAssignmentDeletionStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeApplicationAssignmentRequest is the sso-admin shape DescribeApplicationAssignmentRequest.
@@ -801,6 +2647,40 @@ type DescribeApplicationAssignmentRequest struct {
 	PrincipalType  string `json:"PrincipalType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeApplicationAssignmentRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeApplicationAssignmentRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeApplicationAssignmentResponse is the sso-admin shape DescribeApplicationAssignmentResponse.
 type DescribeApplicationAssignmentResponse struct {
 	PrincipalType  string `json:"PrincipalType,omitempty"`
@@ -808,9 +2688,65 @@ type DescribeApplicationAssignmentResponse struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeApplicationAssignmentResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeApplicationAssignmentResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeApplicationProviderRequest is the sso-admin shape DescribeApplicationProviderRequest.
 type DescribeApplicationProviderRequest struct {
 	ApplicationProviderArn string `json:"ApplicationProviderArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeApplicationProviderRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeApplicationProviderRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationProviderArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProviderArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationProviderArn)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeApplicationProviderResponse is the sso-admin shape DescribeApplicationProviderResponse.
@@ -821,9 +2757,74 @@ type DescribeApplicationProviderResponse struct {
 	ResourceServerConfig   *ResourceServerConfig `json:"ResourceServerConfig,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeApplicationProviderResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeApplicationProviderResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationProviderArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProviderArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationProviderArn)
+	}
+	if v.FederationProtocol != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FederationProtocol\":"...)
+		b = awsproto.AppendJSONString(b, v.FederationProtocol)
+	}
+	if v.DisplayData != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayData\":"...)
+		if b, err = v.DisplayData.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.ResourceServerConfig != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceServerConfig\":"...)
+		if b, err = v.ResourceServerConfig.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeApplicationRequest is the sso-admin shape DescribeApplicationRequest.
 type DescribeApplicationRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeApplicationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeApplicationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeApplicationResponse is the sso-admin shape DescribeApplicationResponse.
@@ -841,9 +2842,123 @@ type DescribeApplicationResponse struct {
 	CreatedFrom            string         `json:"CreatedFrom,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeApplicationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeApplicationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.ApplicationProviderArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProviderArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationProviderArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.ApplicationAccount != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationAccount\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationAccount)
+	}
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.IdentityStoreArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreArn\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreArn)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.PortalOptions != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PortalOptions\":"...)
+		if b, err = v.PortalOptions.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.CreatedFrom != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedFrom\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedFrom)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeInstanceAccessControlAttributeConfigurationRequest is the sso-admin shape DescribeInstanceAccessControlAttributeConfigurationRequest.
 type DescribeInstanceAccessControlAttributeConfigurationRequest struct {
 	InstanceArn string `json:"InstanceArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeInstanceAccessControlAttributeConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeInstanceAccessControlAttributeConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeInstanceAccessControlAttributeConfigurationResponse is the sso-admin shape DescribeInstanceAccessControlAttributeConfigurationResponse.
@@ -853,9 +2968,67 @@ type DescribeInstanceAccessControlAttributeConfigurationResponse struct {
 	InstanceAccessControlAttributeConfiguration *InstanceAccessControlAttributeConfiguration `json:"InstanceAccessControlAttributeConfiguration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeInstanceAccessControlAttributeConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeInstanceAccessControlAttributeConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.StatusReason != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"StatusReason\":"...)
+		b = awsproto.AppendJSONString(b, v.StatusReason)
+	}
+	if v.InstanceAccessControlAttributeConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceAccessControlAttributeConfiguration\":"...)
+		if b, err = v.InstanceAccessControlAttributeConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeInstanceRequest is the sso-admin shape DescribeInstanceRequest.
 type DescribeInstanceRequest struct {
 	InstanceArn string `json:"InstanceArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeInstanceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeInstanceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeInstanceResponse is the sso-admin shape DescribeInstanceResponse.
@@ -870,15 +3043,139 @@ type DescribeInstanceResponse struct {
 	EncryptionConfigurationDetails *EncryptionConfigurationDetails `json:"EncryptionConfigurationDetails,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeInstanceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeInstanceResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.OwnerAccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OwnerAccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.OwnerAccountId)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.StatusReason != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"StatusReason\":"...)
+		b = awsproto.AppendJSONString(b, v.StatusReason)
+	}
+	if v.EncryptionConfigurationDetails != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EncryptionConfigurationDetails\":"...)
+		if b, err = v.EncryptionConfigurationDetails.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DescribePermissionSetProvisioningStatusRequest is the sso-admin shape DescribePermissionSetProvisioningStatusRequest.
 type DescribePermissionSetProvisioningStatusRequest struct {
 	InstanceArn                     string `json:"InstanceArn,omitempty"`
 	ProvisionPermissionSetRequestId string `json:"ProvisionPermissionSetRequestId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribePermissionSetProvisioningStatusRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribePermissionSetProvisioningStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.ProvisionPermissionSetRequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProvisionPermissionSetRequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.ProvisionPermissionSetRequestId)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribePermissionSetProvisioningStatusResponse is the sso-admin shape DescribePermissionSetProvisioningStatusResponse.
 type DescribePermissionSetProvisioningStatusResponse struct {
 	PermissionSetProvisioningStatus *PermissionSetProvisioningStatus `json:"PermissionSetProvisioningStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribePermissionSetProvisioningStatusResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribePermissionSetProvisioningStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PermissionSetProvisioningStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetProvisioningStatus\":"...)
+		if b, err = v.PermissionSetProvisioningStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribePermissionSetRequest is the sso-admin shape DescribePermissionSetRequest.
@@ -887,15 +3184,91 @@ type DescribePermissionSetRequest struct {
 	PermissionSetArn string `json:"PermissionSetArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribePermissionSetRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribePermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribePermissionSetResponse is the sso-admin shape DescribePermissionSetResponse.
 type DescribePermissionSetResponse struct {
 	PermissionSet *PermissionSet `json:"PermissionSet,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribePermissionSetResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribePermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PermissionSet != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSet\":"...)
+		if b, err = v.PermissionSet.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeRegionRequest is the sso-admin shape DescribeRegionRequest.
 type DescribeRegionRequest struct {
 	InstanceArn string `json:"InstanceArn,omitempty"`
 	RegionName  string `json:"RegionName,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeRegionRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeRegionRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.RegionName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RegionName\":"...)
+		b = awsproto.AppendJSONString(b, v.RegionName)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeRegionResponse is the sso-admin shape DescribeRegionResponse.
@@ -906,9 +3279,70 @@ type DescribeRegionResponse struct {
 	IsPrimaryRegion *bool          `json:"IsPrimaryRegion,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeRegionResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeRegionResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RegionName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RegionName\":"...)
+		b = awsproto.AppendJSONString(b, v.RegionName)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.AddedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AddedDate\":"...)
+		b = v.AddedDate.AppendJSON(b)
+	}
+	if v.IsPrimaryRegion != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IsPrimaryRegion\":"...)
+		b = awsproto.AppendJSONBool(b, *v.IsPrimaryRegion)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeTrustedTokenIssuerRequest is the sso-admin shape DescribeTrustedTokenIssuerRequest.
 type DescribeTrustedTokenIssuerRequest struct {
 	TrustedTokenIssuerArn string `json:"TrustedTokenIssuerArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeTrustedTokenIssuerRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeTrustedTokenIssuerRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TrustedTokenIssuerArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerArn\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerArn)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeTrustedTokenIssuerResponse is the sso-admin shape DescribeTrustedTokenIssuerResponse.
@@ -919,6 +3353,49 @@ type DescribeTrustedTokenIssuerResponse struct {
 	TrustedTokenIssuerConfiguration *TrustedTokenIssuerConfiguration `json:"TrustedTokenIssuerConfiguration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeTrustedTokenIssuerResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeTrustedTokenIssuerResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TrustedTokenIssuerArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerArn\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.TrustedTokenIssuerType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerType\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerType)
+	}
+	if v.TrustedTokenIssuerConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerConfiguration\":"...)
+		if b, err = v.TrustedTokenIssuerConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DetachCustomerManagedPolicyReferenceFromPermissionSetRequest is the sso-admin shape DetachCustomerManagedPolicyReferenceFromPermissionSetRequest.
 type DetachCustomerManagedPolicyReferenceFromPermissionSetRequest struct {
 	InstanceArn                    string                          `json:"InstanceArn,omitempty"`
@@ -926,8 +3403,57 @@ type DetachCustomerManagedPolicyReferenceFromPermissionSetRequest struct {
 	CustomerManagedPolicyReference *CustomerManagedPolicyReference `json:"CustomerManagedPolicyReference,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DetachCustomerManagedPolicyReferenceFromPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DetachCustomerManagedPolicyReferenceFromPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.CustomerManagedPolicyReference != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CustomerManagedPolicyReference\":"...)
+		if b, err = v.CustomerManagedPolicyReference.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DetachCustomerManagedPolicyReferenceFromPermissionSetResponse is the sso-admin shape DetachCustomerManagedPolicyReferenceFromPermissionSetResponse.
 type DetachCustomerManagedPolicyReferenceFromPermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DetachCustomerManagedPolicyReferenceFromPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DetachCustomerManagedPolicyReferenceFromPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DetachManagedPolicyFromPermissionSetRequest is the sso-admin shape DetachManagedPolicyFromPermissionSetRequest.
@@ -937,8 +3463,55 @@ type DetachManagedPolicyFromPermissionSetRequest struct {
 	ManagedPolicyArn string `json:"ManagedPolicyArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DetachManagedPolicyFromPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DetachManagedPolicyFromPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.ManagedPolicyArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ManagedPolicyArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ManagedPolicyArn)
+	}
+	return append(b, '}'), nil
+}
+
 // DetachManagedPolicyFromPermissionSetResponse is the sso-admin shape DetachManagedPolicyFromPermissionSetResponse.
 type DetachManagedPolicyFromPermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DetachManagedPolicyFromPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DetachManagedPolicyFromPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DisplayData is the sso-admin shape DisplayData.
@@ -948,10 +3521,71 @@ type DisplayData struct {
 	Description string `json:"Description,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DisplayData) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DisplayData) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.DisplayName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayName\":"...)
+		b = awsproto.AppendJSONString(b, v.DisplayName)
+	}
+	if v.IconUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IconUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.IconUrl)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	return append(b, '}'), nil
+}
+
 // EncryptionConfiguration is the sso-admin shape EncryptionConfiguration.
 type EncryptionConfiguration struct {
 	KeyType   string `json:"KeyType,omitempty"`
 	KmsKeyArn string `json:"KmsKeyArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EncryptionConfiguration) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EncryptionConfiguration) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.KeyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"KeyType\":"...)
+		b = awsproto.AppendJSONString(b, v.KeyType)
+	}
+	if v.KmsKeyArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"KmsKeyArn\":"...)
+		b = awsproto.AppendJSONString(b, v.KmsKeyArn)
+	}
+	return append(b, '}'), nil
 }
 
 // EncryptionConfigurationDetails is the sso-admin shape EncryptionConfigurationDetails.
@@ -962,10 +3596,78 @@ type EncryptionConfigurationDetails struct {
 	EncryptionStatusReason string `json:"EncryptionStatusReason,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EncryptionConfigurationDetails) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EncryptionConfigurationDetails) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.KeyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"KeyType\":"...)
+		b = awsproto.AppendJSONString(b, v.KeyType)
+	}
+	if v.KmsKeyArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"KmsKeyArn\":"...)
+		b = awsproto.AppendJSONString(b, v.KmsKeyArn)
+	}
+	if v.EncryptionStatus != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EncryptionStatus\":"...)
+		b = awsproto.AppendJSONString(b, v.EncryptionStatus)
+	}
+	if v.EncryptionStatusReason != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EncryptionStatusReason\":"...)
+		b = awsproto.AppendJSONString(b, v.EncryptionStatusReason)
+	}
+	return append(b, '}'), nil
+}
+
 // GetApplicationAccessScopeRequest is the sso-admin shape GetApplicationAccessScopeRequest.
 type GetApplicationAccessScopeRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 	Scope          string `json:"Scope,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationAccessScopeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationAccessScopeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.Scope != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Scope\":"...)
+		b = awsproto.AppendJSONString(b, v.Scope)
+	}
+	return append(b, '}'), nil
 }
 
 // GetApplicationAccessScopeResponse is the sso-admin shape GetApplicationAccessScopeResponse.
@@ -974,14 +3676,96 @@ type GetApplicationAccessScopeResponse struct {
 	AuthorizedTargets []string `json:"AuthorizedTargets,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationAccessScopeResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationAccessScopeResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Scope != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Scope\":"...)
+		b = awsproto.AppendJSONString(b, v.Scope)
+	}
+	if len(v.AuthorizedTargets) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthorizedTargets\":"...)
+		if v.AuthorizedTargets == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AuthorizedTargets {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.AuthorizedTargets[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // GetApplicationAssignmentConfigurationRequest is the sso-admin shape GetApplicationAssignmentConfigurationRequest.
 type GetApplicationAssignmentConfigurationRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationAssignmentConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationAssignmentConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	return append(b, '}'), nil
+}
+
 // GetApplicationAssignmentConfigurationResponse is the sso-admin shape GetApplicationAssignmentConfigurationResponse.
 type GetApplicationAssignmentConfigurationResponse struct {
 	AssignmentRequired *bool `json:"AssignmentRequired,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationAssignmentConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationAssignmentConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AssignmentRequired != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AssignmentRequired\":"...)
+		b = awsproto.AppendJSONBool(b, *v.AssignmentRequired)
+	}
+	return append(b, '}'), nil
 }
 
 // GetApplicationAuthenticationMethodRequest is the sso-admin shape GetApplicationAuthenticationMethodRequest.
@@ -990,9 +3774,62 @@ type GetApplicationAuthenticationMethodRequest struct {
 	AuthenticationMethodType string `json:"AuthenticationMethodType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationAuthenticationMethodRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationAuthenticationMethodRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.AuthenticationMethodType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethodType\":"...)
+		b = awsproto.AppendJSONString(b, v.AuthenticationMethodType)
+	}
+	return append(b, '}'), nil
+}
+
 // GetApplicationAuthenticationMethodResponse is the sso-admin shape GetApplicationAuthenticationMethodResponse.
 type GetApplicationAuthenticationMethodResponse struct {
 	AuthenticationMethod *AuthenticationMethod `json:"AuthenticationMethod,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationAuthenticationMethodResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationAuthenticationMethodResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AuthenticationMethod != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethod\":"...)
+		if b, err = v.AuthenticationMethod.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // GetApplicationGrantRequest is the sso-admin shape GetApplicationGrantRequest.
@@ -1001,9 +3838,58 @@ type GetApplicationGrantRequest struct {
 	GrantType      string `json:"GrantType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationGrantRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationGrantRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.GrantType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GrantType\":"...)
+		b = awsproto.AppendJSONString(b, v.GrantType)
+	}
+	return append(b, '}'), nil
+}
+
 // GetApplicationGrantResponse is the sso-admin shape GetApplicationGrantResponse.
 type GetApplicationGrantResponse struct {
 	Grant *Grant `json:"Grant,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationGrantResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationGrantResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Grant != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Grant\":"...)
+		if b, err = v.Grant.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // GetApplicationSessionConfigurationRequest is the sso-admin shape GetApplicationSessionConfigurationRequest.
@@ -1011,9 +3897,53 @@ type GetApplicationSessionConfigurationRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationSessionConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationSessionConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	return append(b, '}'), nil
+}
+
 // GetApplicationSessionConfigurationResponse is the sso-admin shape GetApplicationSessionConfigurationResponse.
 type GetApplicationSessionConfigurationResponse struct {
 	UserBackgroundSessionApplicationStatus string `json:"UserBackgroundSessionApplicationStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetApplicationSessionConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetApplicationSessionConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.UserBackgroundSessionApplicationStatus != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserBackgroundSessionApplicationStatus\":"...)
+		b = awsproto.AppendJSONString(b, v.UserBackgroundSessionApplicationStatus)
+	}
+	return append(b, '}'), nil
 }
 
 // GetInlinePolicyForPermissionSetRequest is the sso-admin shape GetInlinePolicyForPermissionSetRequest.
@@ -1022,9 +3952,60 @@ type GetInlinePolicyForPermissionSetRequest struct {
 	PermissionSetArn string `json:"PermissionSetArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetInlinePolicyForPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetInlinePolicyForPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	return append(b, '}'), nil
+}
+
 // GetInlinePolicyForPermissionSetResponse is the sso-admin shape GetInlinePolicyForPermissionSetResponse.
 type GetInlinePolicyForPermissionSetResponse struct {
 	InlinePolicy string `json:"InlinePolicy,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetInlinePolicyForPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetInlinePolicyForPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InlinePolicy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InlinePolicy\":"...)
+		b = awsproto.AppendJSONString(b, v.InlinePolicy)
+	}
+	return append(b, '}'), nil
 }
 
 // GetPermissionsBoundaryForPermissionSetRequest is the sso-admin shape GetPermissionsBoundaryForPermissionSetRequest.
@@ -1033,9 +4014,62 @@ type GetPermissionsBoundaryForPermissionSetRequest struct {
 	PermissionSetArn string `json:"PermissionSetArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetPermissionsBoundaryForPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetPermissionsBoundaryForPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	return append(b, '}'), nil
+}
+
 // GetPermissionsBoundaryForPermissionSetResponse is the sso-admin shape GetPermissionsBoundaryForPermissionSetResponse.
 type GetPermissionsBoundaryForPermissionSetResponse struct {
 	PermissionsBoundary *PermissionsBoundary `json:"PermissionsBoundary,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetPermissionsBoundaryForPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetPermissionsBoundaryForPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PermissionsBoundary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionsBoundary\":"...)
+		if b, err = v.PermissionsBoundary.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // Grant is the sso-admin shape Grant.
@@ -1047,10 +4081,88 @@ type Grant struct {
 	TokenExchange     *TokenExchangeGrant     `json:"TokenExchange,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Grant) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Grant) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AuthorizationCode != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthorizationCode\":"...)
+		if b, err = v.AuthorizationCode.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.JwtBearer != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"JwtBearer\":"...)
+		if b, err = v.JwtBearer.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.RefreshToken != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RefreshToken\":"...)
+		if b, err = v.RefreshToken.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.TokenExchange != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TokenExchange\":"...)
+		if b, err = v.TokenExchange.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // GrantItem is the sso-admin shape GrantItem.
 type GrantItem struct {
 	GrantType string `json:"GrantType,omitempty"`
 	Grant     *Grant `json:"Grant,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GrantItem) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GrantItem) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.GrantType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GrantType\":"...)
+		b = awsproto.AppendJSONString(b, v.GrantType)
+	}
+	if v.Grant != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Grant\":"...)
+		if b, err = v.Grant.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // IamAuthenticationMethod is the sso-admin shape IamAuthenticationMethod.
@@ -1058,9 +4170,64 @@ type IamAuthenticationMethod struct {
 	ActorPolicy json.RawMessage `json:"ActorPolicy,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v IamAuthenticationMethod) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *IamAuthenticationMethod) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.ActorPolicy) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ActorPolicy\":"...)
+		if b, err = awsproto.AppendJSONRaw(b, v.ActorPolicy); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // InstanceAccessControlAttributeConfiguration is the sso-admin shape InstanceAccessControlAttributeConfiguration.
 type InstanceAccessControlAttributeConfiguration struct {
 	AccessControlAttributes []AccessControlAttribute `json:"AccessControlAttributes"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v InstanceAccessControlAttributeConfiguration) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *InstanceAccessControlAttributeConfiguration) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"AccessControlAttributes\":"...)
+	if v.AccessControlAttributes == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.AccessControlAttributes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.AccessControlAttributes[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
 }
 
 // InstanceMetadata is the sso-admin shape InstanceMetadata.
@@ -1074,9 +4241,104 @@ type InstanceMetadata struct {
 	StatusReason    string         `json:"StatusReason,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v InstanceMetadata) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *InstanceMetadata) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.OwnerAccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OwnerAccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.OwnerAccountId)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.StatusReason != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"StatusReason\":"...)
+		b = awsproto.AppendJSONString(b, v.StatusReason)
+	}
+	return append(b, '}'), nil
+}
+
 // JwtBearerGrant is the sso-admin shape JwtBearerGrant.
 type JwtBearerGrant struct {
 	AuthorizedTokenIssuers []AuthorizedTokenIssuer `json:"AuthorizedTokenIssuers,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v JwtBearerGrant) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *JwtBearerGrant) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AuthorizedTokenIssuers) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthorizedTokenIssuers\":"...)
+		if v.AuthorizedTokenIssuers == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AuthorizedTokenIssuers {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AuthorizedTokenIssuers[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountAssignmentCreationStatusRequest is the sso-admin shape ListAccountAssignmentCreationStatusRequest.
@@ -1087,10 +4349,97 @@ type ListAccountAssignmentCreationStatusRequest struct {
 	Filter      *OperationStatusFilter `json:"Filter,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentCreationStatusRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentCreationStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountAssignmentCreationStatusResponse is the sso-admin shape ListAccountAssignmentCreationStatusResponse.
 type ListAccountAssignmentCreationStatusResponse struct {
 	AccountAssignmentsCreationStatus []AccountAssignmentOperationStatusMetadata `json:"AccountAssignmentsCreationStatus,omitempty"`
 	NextToken                        string                                     `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentCreationStatusResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentCreationStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AccountAssignmentsCreationStatus) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentsCreationStatus\":"...)
+		if v.AccountAssignmentsCreationStatus == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AccountAssignmentsCreationStatus {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AccountAssignmentsCreationStatus[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountAssignmentDeletionStatusRequest is the sso-admin shape ListAccountAssignmentDeletionStatusRequest.
@@ -1101,15 +4450,122 @@ type ListAccountAssignmentDeletionStatusRequest struct {
 	Filter      *OperationStatusFilter `json:"Filter,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentDeletionStatusRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentDeletionStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountAssignmentDeletionStatusResponse is the sso-admin shape ListAccountAssignmentDeletionStatusResponse.
 type ListAccountAssignmentDeletionStatusResponse struct {
 	AccountAssignmentsDeletionStatus []AccountAssignmentOperationStatusMetadata `json:"AccountAssignmentsDeletionStatus,omitempty"`
 	NextToken                        string                                     `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentDeletionStatusResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentDeletionStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AccountAssignmentsDeletionStatus) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignmentsDeletionStatus\":"...)
+		if v.AccountAssignmentsDeletionStatus == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AccountAssignmentsDeletionStatus {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AccountAssignmentsDeletionStatus[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountAssignmentsFilter is the sso-admin shape ListAccountAssignmentsFilter.
 type ListAccountAssignmentsFilter struct {
 	AccountId string `json:"AccountId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentsFilter) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentsFilter) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountAssignmentsForPrincipalRequest is the sso-admin shape ListAccountAssignmentsForPrincipalRequest.
@@ -1122,10 +4578,111 @@ type ListAccountAssignmentsForPrincipalRequest struct {
 	MaxResults    *int32                        `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentsForPrincipalRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentsForPrincipalRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountAssignmentsForPrincipalResponse is the sso-admin shape ListAccountAssignmentsForPrincipalResponse.
 type ListAccountAssignmentsForPrincipalResponse struct {
 	AccountAssignments []AccountAssignmentForPrincipal `json:"AccountAssignments,omitempty"`
 	NextToken          string                          `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentsForPrincipalResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentsForPrincipalResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AccountAssignments) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignments\":"...)
+		if v.AccountAssignments == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AccountAssignments {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AccountAssignments[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountAssignmentsRequest is the sso-admin shape ListAccountAssignmentsRequest.
@@ -1137,10 +4694,98 @@ type ListAccountAssignmentsRequest struct {
 	NextToken        string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountAssignmentsResponse is the sso-admin shape ListAccountAssignmentsResponse.
 type ListAccountAssignmentsResponse struct {
 	AccountAssignments []AccountAssignment `json:"AccountAssignments,omitempty"`
 	NextToken          string              `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountAssignmentsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountAssignmentsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AccountAssignments) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountAssignments\":"...)
+		if v.AccountAssignments == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AccountAssignments {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AccountAssignments[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountsForProvisionedPermissionSetRequest is the sso-admin shape ListAccountsForProvisionedPermissionSetRequest.
@@ -1152,10 +4797,100 @@ type ListAccountsForProvisionedPermissionSetRequest struct {
 	NextToken          string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsForProvisionedPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsForProvisionedPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.ProvisioningStatus != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProvisioningStatus\":"...)
+		b = awsproto.AppendJSONString(b, v.ProvisioningStatus)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountsForProvisionedPermissionSetResponse is the sso-admin shape ListAccountsForProvisionedPermissionSetResponse.
 type ListAccountsForProvisionedPermissionSetResponse struct {
 	AccountIds []string `json:"AccountIds,omitempty"`
 	NextToken  string   `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsForProvisionedPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsForProvisionedPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AccountIds) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountIds\":"...)
+		if v.AccountIds == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AccountIds {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.AccountIds[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListApplicationAccessScopesRequest is the sso-admin shape ListApplicationAccessScopesRequest.
@@ -1165,15 +4900,107 @@ type ListApplicationAccessScopesRequest struct {
 	NextToken      string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAccessScopesRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAccessScopesRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationAccessScopesResponse is the sso-admin shape ListApplicationAccessScopesResponse.
 type ListApplicationAccessScopesResponse struct {
 	Scopes    []ScopeDetails `json:"Scopes"`
 	NextToken string         `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAccessScopesResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAccessScopesResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Scopes\":"...)
+	if v.Scopes == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Scopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Scopes[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationAssignmentsFilter is the sso-admin shape ListApplicationAssignmentsFilter.
 type ListApplicationAssignmentsFilter struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAssignmentsFilter) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAssignmentsFilter) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	return append(b, '}'), nil
 }
 
 // ListApplicationAssignmentsForPrincipalRequest is the sso-admin shape ListApplicationAssignmentsForPrincipalRequest.
@@ -1186,10 +5013,111 @@ type ListApplicationAssignmentsForPrincipalRequest struct {
 	MaxResults    *int32                            `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAssignmentsForPrincipalRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAssignmentsForPrincipalRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PrincipalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalId\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalId)
+	}
+	if v.PrincipalType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalType\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalType)
+	}
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationAssignmentsForPrincipalResponse is the sso-admin shape ListApplicationAssignmentsForPrincipalResponse.
 type ListApplicationAssignmentsForPrincipalResponse struct {
 	ApplicationAssignments []ApplicationAssignmentForPrincipal `json:"ApplicationAssignments,omitempty"`
 	NextToken              string                              `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAssignmentsForPrincipalResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAssignmentsForPrincipalResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.ApplicationAssignments) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationAssignments\":"...)
+		if v.ApplicationAssignments == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ApplicationAssignments {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ApplicationAssignments[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListApplicationAssignmentsRequest is the sso-admin shape ListApplicationAssignmentsRequest.
@@ -1199,10 +5127,84 @@ type ListApplicationAssignmentsRequest struct {
 	NextToken      string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAssignmentsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAssignmentsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationAssignmentsResponse is the sso-admin shape ListApplicationAssignmentsResponse.
 type ListApplicationAssignmentsResponse struct {
 	ApplicationAssignments []ApplicationAssignment `json:"ApplicationAssignments,omitempty"`
 	NextToken              string                  `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAssignmentsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAssignmentsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.ApplicationAssignments) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationAssignments\":"...)
+		if v.ApplicationAssignments == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ApplicationAssignments {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ApplicationAssignments[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListApplicationAuthenticationMethodsRequest is the sso-admin shape ListApplicationAuthenticationMethodsRequest.
@@ -1211,10 +5213,81 @@ type ListApplicationAuthenticationMethodsRequest struct {
 	NextToken      string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAuthenticationMethodsRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAuthenticationMethodsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationAuthenticationMethodsResponse is the sso-admin shape ListApplicationAuthenticationMethodsResponse.
 type ListApplicationAuthenticationMethodsResponse struct {
 	AuthenticationMethods []AuthenticationMethodItem `json:"AuthenticationMethods,omitempty"`
 	NextToken             string                     `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationAuthenticationMethodsResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationAuthenticationMethodsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AuthenticationMethods) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethods\":"...)
+		if v.AuthenticationMethods == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AuthenticationMethods {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AuthenticationMethods[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListApplicationGrantsRequest is the sso-admin shape ListApplicationGrantsRequest.
@@ -1223,10 +5296,75 @@ type ListApplicationGrantsRequest struct {
 	NextToken      string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationGrantsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationGrantsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationGrantsResponse is the sso-admin shape ListApplicationGrantsResponse.
 type ListApplicationGrantsResponse struct {
 	Grants    []GrantItem `json:"Grants"`
 	NextToken string      `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationGrantsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationGrantsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Grants\":"...)
+	if v.Grants == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Grants {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Grants[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListApplicationProvidersRequest is the sso-admin shape ListApplicationProvidersRequest.
@@ -1235,16 +5373,110 @@ type ListApplicationProvidersRequest struct {
 	NextToken  string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationProvidersRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationProvidersRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationProvidersResponse is the sso-admin shape ListApplicationProvidersResponse.
 type ListApplicationProvidersResponse struct {
 	ApplicationProviders []ApplicationProvider `json:"ApplicationProviders,omitempty"`
 	NextToken            string                `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationProvidersResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationProvidersResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.ApplicationProviders) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProviders\":"...)
+		if v.ApplicationProviders == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ApplicationProviders {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ApplicationProviders[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationsFilter is the sso-admin shape ListApplicationsFilter.
 type ListApplicationsFilter struct {
 	ApplicationAccount  string `json:"ApplicationAccount,omitempty"`
 	ApplicationProvider string `json:"ApplicationProvider,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationsFilter) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationsFilter) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationAccount != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationAccount\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationAccount)
+	}
+	if v.ApplicationProvider != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationProvider\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationProvider)
+	}
+	return append(b, '}'), nil
 }
 
 // ListApplicationsRequest is the sso-admin shape ListApplicationsRequest.
@@ -1255,10 +5487,93 @@ type ListApplicationsRequest struct {
 	Filter      *ListApplicationsFilter `json:"Filter,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // ListApplicationsResponse is the sso-admin shape ListApplicationsResponse.
 type ListApplicationsResponse struct {
 	Applications []Application `json:"Applications,omitempty"`
 	NextToken    string        `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListApplicationsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListApplicationsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Applications) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Applications\":"...)
+		if v.Applications == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Applications {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Applications[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListCustomerManagedPolicyReferencesInPermissionSetRequest is the sso-admin shape ListCustomerManagedPolicyReferencesInPermissionSetRequest.
@@ -1269,10 +5584,95 @@ type ListCustomerManagedPolicyReferencesInPermissionSetRequest struct {
 	NextToken        string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListCustomerManagedPolicyReferencesInPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListCustomerManagedPolicyReferencesInPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListCustomerManagedPolicyReferencesInPermissionSetResponse is the sso-admin shape ListCustomerManagedPolicyReferencesInPermissionSetResponse.
 type ListCustomerManagedPolicyReferencesInPermissionSetResponse struct {
 	CustomerManagedPolicyReferences []CustomerManagedPolicyReference `json:"CustomerManagedPolicyReferences,omitempty"`
 	NextToken                       string                           `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListCustomerManagedPolicyReferencesInPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListCustomerManagedPolicyReferencesInPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.CustomerManagedPolicyReferences) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CustomerManagedPolicyReferences\":"...)
+		if v.CustomerManagedPolicyReferences == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.CustomerManagedPolicyReferences {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.CustomerManagedPolicyReferences[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListInstancesRequest is the sso-admin shape ListInstancesRequest.
@@ -1281,10 +5681,77 @@ type ListInstancesRequest struct {
 	NextToken  string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListInstancesRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListInstancesRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListInstancesResponse is the sso-admin shape ListInstancesResponse.
 type ListInstancesResponse struct {
 	Instances []InstanceMetadata `json:"Instances,omitempty"`
 	NextToken string             `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListInstancesResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListInstancesResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Instances) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Instances\":"...)
+		if v.Instances == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Instances {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Instances[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListManagedPoliciesInPermissionSetRequest is the sso-admin shape ListManagedPoliciesInPermissionSetRequest.
@@ -1295,10 +5762,95 @@ type ListManagedPoliciesInPermissionSetRequest struct {
 	NextToken        string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListManagedPoliciesInPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListManagedPoliciesInPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListManagedPoliciesInPermissionSetResponse is the sso-admin shape ListManagedPoliciesInPermissionSetResponse.
 type ListManagedPoliciesInPermissionSetResponse struct {
 	AttachedManagedPolicies []AttachedManagedPolicy `json:"AttachedManagedPolicies,omitempty"`
 	NextToken               string                  `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListManagedPoliciesInPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListManagedPoliciesInPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.AttachedManagedPolicies) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AttachedManagedPolicies\":"...)
+		if v.AttachedManagedPolicies == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AttachedManagedPolicies {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AttachedManagedPolicies[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListPermissionSetProvisioningStatusRequest is the sso-admin shape ListPermissionSetProvisioningStatusRequest.
@@ -1309,10 +5861,97 @@ type ListPermissionSetProvisioningStatusRequest struct {
 	Filter      *OperationStatusFilter `json:"Filter,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPermissionSetProvisioningStatusRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPermissionSetProvisioningStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // ListPermissionSetProvisioningStatusResponse is the sso-admin shape ListPermissionSetProvisioningStatusResponse.
 type ListPermissionSetProvisioningStatusResponse struct {
 	PermissionSetsProvisioningStatus []PermissionSetProvisioningStatusMetadata `json:"PermissionSetsProvisioningStatus,omitempty"`
 	NextToken                        string                                    `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPermissionSetProvisioningStatusResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPermissionSetProvisioningStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.PermissionSetsProvisioningStatus) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetsProvisioningStatus\":"...)
+		if v.PermissionSetsProvisioningStatus == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PermissionSetsProvisioningStatus {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PermissionSetsProvisioningStatus[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListPermissionSetsProvisionedToAccountRequest is the sso-admin shape ListPermissionSetsProvisionedToAccountRequest.
@@ -1324,10 +5963,100 @@ type ListPermissionSetsProvisionedToAccountRequest struct {
 	NextToken          string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPermissionSetsProvisionedToAccountRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPermissionSetsProvisionedToAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.ProvisioningStatus != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProvisioningStatus\":"...)
+		b = awsproto.AppendJSONString(b, v.ProvisioningStatus)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListPermissionSetsProvisionedToAccountResponse is the sso-admin shape ListPermissionSetsProvisionedToAccountResponse.
 type ListPermissionSetsProvisionedToAccountResponse struct {
 	NextToken      string   `json:"NextToken,omitempty"`
 	PermissionSets []string `json:"PermissionSets,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPermissionSetsProvisionedToAccountResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPermissionSetsProvisionedToAccountResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if len(v.PermissionSets) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSets\":"...)
+		if v.PermissionSets == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PermissionSets {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.PermissionSets[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // ListPermissionSetsRequest is the sso-admin shape ListPermissionSetsRequest.
@@ -1337,10 +6066,82 @@ type ListPermissionSetsRequest struct {
 	MaxResults  *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPermissionSetsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPermissionSetsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListPermissionSetsResponse is the sso-admin shape ListPermissionSetsResponse.
 type ListPermissionSetsResponse struct {
 	PermissionSets []string `json:"PermissionSets,omitempty"`
 	NextToken      string   `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPermissionSetsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPermissionSetsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.PermissionSets) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSets\":"...)
+		if v.PermissionSets == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PermissionSets {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.PermissionSets[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListRegionsRequest is the sso-admin shape ListRegionsRequest.
@@ -1350,10 +6151,84 @@ type ListRegionsRequest struct {
 	NextToken   string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListRegionsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListRegionsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListRegionsResponse is the sso-admin shape ListRegionsResponse.
 type ListRegionsResponse struct {
 	Regions   []RegionMetadata `json:"Regions,omitempty"`
 	NextToken string           `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListRegionsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListRegionsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Regions) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Regions\":"...)
+		if v.Regions == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Regions {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Regions[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListTagsForResourceRequest is the sso-admin shape ListTagsForResourceRequest.
@@ -1363,10 +6238,84 @@ type ListTagsForResourceRequest struct {
 	NextToken   string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTagsForResourceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTagsForResourceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.ResourceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ResourceArn)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListTagsForResourceResponse is the sso-admin shape ListTagsForResourceResponse.
 type ListTagsForResourceResponse struct {
 	Tags      []Tag  `json:"Tags,omitempty"`
 	NextToken string `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTagsForResourceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTagsForResourceResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListTrustedTokenIssuersRequest is the sso-admin shape ListTrustedTokenIssuersRequest.
@@ -1376,10 +6325,84 @@ type ListTrustedTokenIssuersRequest struct {
 	NextToken   string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTrustedTokenIssuersRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTrustedTokenIssuersRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListTrustedTokenIssuersResponse is the sso-admin shape ListTrustedTokenIssuersResponse.
 type ListTrustedTokenIssuersResponse struct {
 	TrustedTokenIssuers []TrustedTokenIssuerMetadata `json:"TrustedTokenIssuers,omitempty"`
 	NextToken           string                       `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTrustedTokenIssuersResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTrustedTokenIssuersResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.TrustedTokenIssuers) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuers\":"...)
+		if v.TrustedTokenIssuers == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.TrustedTokenIssuers {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.TrustedTokenIssuers[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // OidcJwtConfiguration is the sso-admin shape OidcJwtConfiguration.
@@ -1390,6 +6413,47 @@ type OidcJwtConfiguration struct {
 	JwksRetrievalOption        string `json:"JwksRetrievalOption,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v OidcJwtConfiguration) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *OidcJwtConfiguration) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IssuerUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IssuerUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.IssuerUrl)
+	}
+	if v.ClaimAttributePath != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ClaimAttributePath\":"...)
+		b = awsproto.AppendJSONString(b, v.ClaimAttributePath)
+	}
+	if v.IdentityStoreAttributePath != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreAttributePath\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreAttributePath)
+	}
+	if v.JwksRetrievalOption != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"JwksRetrievalOption\":"...)
+		b = awsproto.AppendJSONString(b, v.JwksRetrievalOption)
+	}
+	return append(b, '}'), nil
+}
+
 // OidcJwtUpdateConfiguration is the sso-admin shape OidcJwtUpdateConfiguration.
 type OidcJwtUpdateConfiguration struct {
 	ClaimAttributePath         string `json:"ClaimAttributePath,omitempty"`
@@ -1397,9 +6461,63 @@ type OidcJwtUpdateConfiguration struct {
 	JwksRetrievalOption        string `json:"JwksRetrievalOption,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v OidcJwtUpdateConfiguration) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *OidcJwtUpdateConfiguration) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ClaimAttributePath != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ClaimAttributePath\":"...)
+		b = awsproto.AppendJSONString(b, v.ClaimAttributePath)
+	}
+	if v.IdentityStoreAttributePath != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreAttributePath\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreAttributePath)
+	}
+	if v.JwksRetrievalOption != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"JwksRetrievalOption\":"...)
+		b = awsproto.AppendJSONString(b, v.JwksRetrievalOption)
+	}
+	return append(b, '}'), nil
+}
+
 // OperationStatusFilter is the sso-admin shape OperationStatusFilter.
 type OperationStatusFilter struct {
 	Status string `json:"Status,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v OperationStatusFilter) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *OperationStatusFilter) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	return append(b, '}'), nil
 }
 
 // PermissionSet is the sso-admin shape PermissionSet.
@@ -1412,6 +6530,61 @@ type PermissionSet struct {
 	RelayState       string         `json:"RelayState,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PermissionSet) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PermissionSet) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.SessionDuration != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SessionDuration\":"...)
+		b = awsproto.AppendJSONString(b, v.SessionDuration)
+	}
+	if v.RelayState != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RelayState\":"...)
+		b = awsproto.AppendJSONString(b, v.RelayState)
+	}
+	return append(b, '}'), nil
+}
+
 // PermissionSetProvisioningStatus is the sso-admin shape PermissionSetProvisioningStatus.
 type PermissionSetProvisioningStatus struct {
 	Status           string         `json:"Status,omitempty"`
@@ -1422,11 +6595,102 @@ type PermissionSetProvisioningStatus struct {
 	CreatedDate      *awsproto.Time `json:"CreatedDate,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PermissionSetProvisioningStatus) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PermissionSetProvisioningStatus) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.RequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.RequestId)
+	}
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.FailureReason != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FailureReason\":"...)
+		b = awsproto.AppendJSONString(b, v.FailureReason)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
 // PermissionSetProvisioningStatusMetadata is the sso-admin shape PermissionSetProvisioningStatusMetadata.
 type PermissionSetProvisioningStatusMetadata struct {
 	Status      string         `json:"Status,omitempty"`
 	RequestId   string         `json:"RequestId,omitempty"`
 	CreatedDate *awsproto.Time `json:"CreatedDate,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PermissionSetProvisioningStatusMetadata) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PermissionSetProvisioningStatusMetadata) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.RequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.RequestId)
+	}
+	if v.CreatedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	return append(b, '}'), nil
 }
 
 // PermissionsBoundary is the sso-admin shape PermissionsBoundary.
@@ -1435,10 +6699,68 @@ type PermissionsBoundary struct {
 	ManagedPolicyArn               string                          `json:"ManagedPolicyArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PermissionsBoundary) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PermissionsBoundary) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.CustomerManagedPolicyReference != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CustomerManagedPolicyReference\":"...)
+		if b, err = v.CustomerManagedPolicyReference.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.ManagedPolicyArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ManagedPolicyArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ManagedPolicyArn)
+	}
+	return append(b, '}'), nil
+}
+
 // PortalOptions is the sso-admin shape PortalOptions.
 type PortalOptions struct {
 	SignInOptions *SignInOptions `json:"SignInOptions,omitempty"`
 	Visibility    string         `json:"Visibility,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PortalOptions) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PortalOptions) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.SignInOptions != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SignInOptions\":"...)
+		if b, err = v.SignInOptions.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Visibility != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Visibility\":"...)
+		b = awsproto.AppendJSONString(b, v.Visibility)
+	}
+	return append(b, '}'), nil
 }
 
 // ProvisionPermissionSetRequest is the sso-admin shape ProvisionPermissionSetRequest.
@@ -1449,9 +6771,72 @@ type ProvisionPermissionSetRequest struct {
 	TargetType       string `json:"TargetType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ProvisionPermissionSetRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ProvisionPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	if v.TargetType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetType\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetType)
+	}
+	return append(b, '}'), nil
+}
+
 // ProvisionPermissionSetResponse is the sso-admin shape ProvisionPermissionSetResponse.
 type ProvisionPermissionSetResponse struct {
 	PermissionSetProvisioningStatus *PermissionSetProvisioningStatus `json:"PermissionSetProvisioningStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ProvisionPermissionSetResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ProvisionPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PermissionSetProvisioningStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetProvisioningStatus\":"...)
+		if b, err = v.PermissionSetProvisioningStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // PutApplicationAccessScopeRequest is the sso-admin shape PutApplicationAccessScopeRequest.
@@ -1461,14 +6846,99 @@ type PutApplicationAccessScopeRequest struct {
 	ApplicationArn    string   `json:"ApplicationArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutApplicationAccessScopeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutApplicationAccessScopeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Scope != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Scope\":"...)
+		b = awsproto.AppendJSONString(b, v.Scope)
+	}
+	if len(v.AuthorizedTargets) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthorizedTargets\":"...)
+		if v.AuthorizedTargets == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AuthorizedTargets {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.AuthorizedTargets[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	return append(b, '}'), nil
+}
+
 // PutApplicationAssignmentConfigurationRequest is the sso-admin shape PutApplicationAssignmentConfigurationRequest.
 type PutApplicationAssignmentConfigurationRequest struct {
 	ApplicationArn     string `json:"ApplicationArn,omitempty"`
 	AssignmentRequired *bool  `json:"AssignmentRequired,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutApplicationAssignmentConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutApplicationAssignmentConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.AssignmentRequired != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AssignmentRequired\":"...)
+		b = awsproto.AppendJSONBool(b, *v.AssignmentRequired)
+	}
+	return append(b, '}'), nil
+}
+
 // PutApplicationAssignmentConfigurationResponse is the sso-admin shape PutApplicationAssignmentConfigurationResponse.
 type PutApplicationAssignmentConfigurationResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutApplicationAssignmentConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutApplicationAssignmentConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // PutApplicationAuthenticationMethodRequest is the sso-admin shape PutApplicationAuthenticationMethodRequest.
@@ -1478,11 +6948,85 @@ type PutApplicationAuthenticationMethodRequest struct {
 	AuthenticationMethod     *AuthenticationMethod `json:"AuthenticationMethod,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutApplicationAuthenticationMethodRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutApplicationAuthenticationMethodRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.AuthenticationMethodType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethodType\":"...)
+		b = awsproto.AppendJSONString(b, v.AuthenticationMethodType)
+	}
+	if v.AuthenticationMethod != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthenticationMethod\":"...)
+		if b, err = v.AuthenticationMethod.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // PutApplicationGrantRequest is the sso-admin shape PutApplicationGrantRequest.
 type PutApplicationGrantRequest struct {
 	ApplicationArn string `json:"ApplicationArn,omitempty"`
 	GrantType      string `json:"GrantType,omitempty"`
 	Grant          *Grant `json:"Grant,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutApplicationGrantRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutApplicationGrantRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.GrantType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GrantType\":"...)
+		b = awsproto.AppendJSONString(b, v.GrantType)
+	}
+	if v.Grant != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Grant\":"...)
+		if b, err = v.Grant.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // PutApplicationSessionConfigurationRequest is the sso-admin shape PutApplicationSessionConfigurationRequest.
@@ -1491,8 +7035,48 @@ type PutApplicationSessionConfigurationRequest struct {
 	UserBackgroundSessionApplicationStatus string `json:"UserBackgroundSessionApplicationStatus,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutApplicationSessionConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutApplicationSessionConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.UserBackgroundSessionApplicationStatus != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserBackgroundSessionApplicationStatus\":"...)
+		b = awsproto.AppendJSONString(b, v.UserBackgroundSessionApplicationStatus)
+	}
+	return append(b, '}'), nil
+}
+
 // PutApplicationSessionConfigurationResponse is the sso-admin shape PutApplicationSessionConfigurationResponse.
 type PutApplicationSessionConfigurationResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutApplicationSessionConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutApplicationSessionConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // PutInlinePolicyToPermissionSetRequest is the sso-admin shape PutInlinePolicyToPermissionSetRequest.
@@ -1502,8 +7086,55 @@ type PutInlinePolicyToPermissionSetRequest struct {
 	InlinePolicy     string `json:"InlinePolicy,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutInlinePolicyToPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutInlinePolicyToPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.InlinePolicy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InlinePolicy\":"...)
+		b = awsproto.AppendJSONString(b, v.InlinePolicy)
+	}
+	return append(b, '}'), nil
+}
+
 // PutInlinePolicyToPermissionSetResponse is the sso-admin shape PutInlinePolicyToPermissionSetResponse.
 type PutInlinePolicyToPermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutInlinePolicyToPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutInlinePolicyToPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // PutPermissionsBoundaryToPermissionSetRequest is the sso-admin shape PutPermissionsBoundaryToPermissionSetRequest.
@@ -1513,12 +7144,70 @@ type PutPermissionsBoundaryToPermissionSetRequest struct {
 	PermissionsBoundary *PermissionsBoundary `json:"PermissionsBoundary,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutPermissionsBoundaryToPermissionSetRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutPermissionsBoundaryToPermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.PermissionsBoundary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionsBoundary\":"...)
+		if b, err = v.PermissionsBoundary.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // PutPermissionsBoundaryToPermissionSetResponse is the sso-admin shape PutPermissionsBoundaryToPermissionSetResponse.
 type PutPermissionsBoundaryToPermissionSetResponse struct {
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutPermissionsBoundaryToPermissionSetResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutPermissionsBoundaryToPermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
+}
+
 // RefreshTokenGrant is the sso-admin shape RefreshTokenGrant.
 type RefreshTokenGrant struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RefreshTokenGrant) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RefreshTokenGrant) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // RegionMetadata is the sso-admin shape RegionMetadata.
@@ -1529,10 +7218,78 @@ type RegionMetadata struct {
 	IsPrimaryRegion *bool          `json:"IsPrimaryRegion,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RegionMetadata) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RegionMetadata) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RegionName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RegionName\":"...)
+		b = awsproto.AppendJSONString(b, v.RegionName)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.AddedDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AddedDate\":"...)
+		b = v.AddedDate.AppendJSON(b)
+	}
+	if v.IsPrimaryRegion != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IsPrimaryRegion\":"...)
+		b = awsproto.AppendJSONBool(b, *v.IsPrimaryRegion)
+	}
+	return append(b, '}'), nil
+}
+
 // RemoveRegionRequest is the sso-admin shape RemoveRegionRequest.
 type RemoveRegionRequest struct {
 	InstanceArn string `json:"InstanceArn,omitempty"`
 	RegionName  string `json:"RegionName,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RemoveRegionRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RemoveRegionRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.RegionName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RegionName\":"...)
+		b = awsproto.AppendJSONString(b, v.RegionName)
+	}
+	return append(b, '}'), nil
 }
 
 // RemoveRegionResponse is the sso-admin shape RemoveRegionResponse.
@@ -1540,9 +7297,65 @@ type RemoveRegionResponse struct {
 	Status string `json:"Status,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RemoveRegionResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RemoveRegionResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	return append(b, '}'), nil
+}
+
 // ResourceServerConfig is the sso-admin shape ResourceServerConfig.
 type ResourceServerConfig struct {
 	Scopes map[string]ResourceServerScopeDetails `json:"Scopes,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ResourceServerConfig) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ResourceServerConfig) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Scopes) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Scopes\":"...)
+		if v.Scopes == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for i0, k0 := range awsproto.SortedKeys(v.Scopes) {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, k0)
+				b = append(b, ':')
+				e0 := v.Scopes[k0]
+				if b, err = e0.AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, '}')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // ResourceServerScopeDetails is the sso-admin shape ResourceServerScopeDetails.
@@ -1551,10 +7364,75 @@ type ResourceServerScopeDetails struct {
 	DetailedTitle   string `json:"DetailedTitle,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ResourceServerScopeDetails) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ResourceServerScopeDetails) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.LongDescription != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"LongDescription\":"...)
+		b = awsproto.AppendJSONString(b, v.LongDescription)
+	}
+	if v.DetailedTitle != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DetailedTitle\":"...)
+		b = awsproto.AppendJSONString(b, v.DetailedTitle)
+	}
+	return append(b, '}'), nil
+}
+
 // ScopeDetails is the sso-admin shape ScopeDetails.
 type ScopeDetails struct {
 	Scope             string   `json:"Scope,omitempty"`
 	AuthorizedTargets []string `json:"AuthorizedTargets,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ScopeDetails) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ScopeDetails) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Scope != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Scope\":"...)
+		b = awsproto.AppendJSONString(b, v.Scope)
+	}
+	if len(v.AuthorizedTargets) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AuthorizedTargets\":"...)
+		if v.AuthorizedTargets == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AuthorizedTargets {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.AuthorizedTargets[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // SignInOptions is the sso-admin shape SignInOptions.
@@ -1563,10 +7441,64 @@ type SignInOptions struct {
 	ApplicationUrl string `json:"ApplicationUrl,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v SignInOptions) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *SignInOptions) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Origin != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Origin\":"...)
+		b = awsproto.AppendJSONString(b, v.Origin)
+	}
+	if v.ApplicationUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationUrl)
+	}
+	return append(b, '}'), nil
+}
+
 // Tag is the sso-admin shape Tag.
 type Tag struct {
 	Key   string `json:"Key,omitempty"`
 	Value string `json:"Value,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Tag) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Tag) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Key != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Key\":"...)
+		b = awsproto.AppendJSONString(b, v.Key)
+	}
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	return append(b, '}'), nil
 }
 
 // TagResourceRequest is the sso-admin shape TagResourceRequest.
@@ -1576,18 +7508,103 @@ type TagResourceRequest struct {
 	Tags        []Tag  `json:"Tags"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TagResourceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TagResourceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.ResourceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ResourceArn)
+	}
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Tags\":"...)
+	if v.Tags == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Tags {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
 // TagResourceResponse is the sso-admin shape TagResourceResponse.
 type TagResourceResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TagResourceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TagResourceResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // TokenExchangeGrant is the sso-admin shape TokenExchangeGrant.
 type TokenExchangeGrant struct {
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TokenExchangeGrant) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TokenExchangeGrant) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
+}
+
 // TrustedTokenIssuerConfiguration is the sso-admin shape TrustedTokenIssuerConfiguration.
 // It is a union: exactly one member is set.
 type TrustedTokenIssuerConfiguration struct {
 	OidcJwtConfiguration *OidcJwtConfiguration `json:"OidcJwtConfiguration,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TrustedTokenIssuerConfiguration) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TrustedTokenIssuerConfiguration) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OidcJwtConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OidcJwtConfiguration\":"...)
+		if b, err = v.OidcJwtConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // TrustedTokenIssuerMetadata is the sso-admin shape TrustedTokenIssuerMetadata.
@@ -1597,10 +7614,68 @@ type TrustedTokenIssuerMetadata struct {
 	TrustedTokenIssuerType string `json:"TrustedTokenIssuerType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TrustedTokenIssuerMetadata) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TrustedTokenIssuerMetadata) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TrustedTokenIssuerArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerArn\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.TrustedTokenIssuerType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerType\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerType)
+	}
+	return append(b, '}'), nil
+}
+
 // TrustedTokenIssuerUpdateConfiguration is the sso-admin shape TrustedTokenIssuerUpdateConfiguration.
 // It is a union: exactly one member is set.
 type TrustedTokenIssuerUpdateConfiguration struct {
 	OidcJwtConfiguration *OidcJwtUpdateConfiguration `json:"OidcJwtConfiguration,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TrustedTokenIssuerUpdateConfiguration) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TrustedTokenIssuerUpdateConfiguration) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OidcJwtConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OidcJwtConfiguration\":"...)
+		if b, err = v.OidcJwtConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // UntagResourceRequest is the sso-admin shape UntagResourceRequest.
@@ -1610,13 +7685,87 @@ type UntagResourceRequest struct {
 	TagKeys     []string `json:"TagKeys"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UntagResourceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UntagResourceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.ResourceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ResourceArn)
+	}
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"TagKeys\":"...)
+	if v.TagKeys == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.TagKeys {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = awsproto.AppendJSONString(b, v.TagKeys[i0])
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
 // UntagResourceResponse is the sso-admin shape UntagResourceResponse.
 type UntagResourceResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UntagResourceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UntagResourceResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // UpdateApplicationPortalOptions is the sso-admin shape UpdateApplicationPortalOptions.
 type UpdateApplicationPortalOptions struct {
 	SignInOptions *SignInOptions `json:"SignInOptions,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateApplicationPortalOptions) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateApplicationPortalOptions) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.SignInOptions != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SignInOptions\":"...)
+		if b, err = v.SignInOptions.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // UpdateApplicationRequest is the sso-admin shape UpdateApplicationRequest.
@@ -1628,8 +7777,67 @@ type UpdateApplicationRequest struct {
 	PortalOptions  *UpdateApplicationPortalOptions `json:"PortalOptions,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateApplicationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateApplicationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ApplicationArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.PortalOptions != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PortalOptions\":"...)
+		if b, err = v.PortalOptions.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateApplicationResponse is the sso-admin shape UpdateApplicationResponse.
 type UpdateApplicationResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateApplicationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateApplicationResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // UpdateInstanceAccessControlAttributeConfigurationRequest is the sso-admin shape UpdateInstanceAccessControlAttributeConfigurationRequest.
@@ -1638,8 +7846,50 @@ type UpdateInstanceAccessControlAttributeConfigurationRequest struct {
 	InstanceAccessControlAttributeConfiguration *InstanceAccessControlAttributeConfiguration `json:"InstanceAccessControlAttributeConfiguration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateInstanceAccessControlAttributeConfigurationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateInstanceAccessControlAttributeConfigurationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.InstanceAccessControlAttributeConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceAccessControlAttributeConfiguration\":"...)
+		if b, err = v.InstanceAccessControlAttributeConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateInstanceAccessControlAttributeConfigurationResponse is the sso-admin shape UpdateInstanceAccessControlAttributeConfigurationResponse.
 type UpdateInstanceAccessControlAttributeConfigurationResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateInstanceAccessControlAttributeConfigurationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateInstanceAccessControlAttributeConfigurationResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // UpdateInstanceRequest is the sso-admin shape UpdateInstanceRequest.
@@ -1649,8 +7899,53 @@ type UpdateInstanceRequest struct {
 	EncryptionConfiguration *EncryptionConfiguration `json:"EncryptionConfiguration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateInstanceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateInstanceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.EncryptionConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EncryptionConfiguration\":"...)
+		if b, err = v.EncryptionConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateInstanceResponse is the sso-admin shape UpdateInstanceResponse.
 type UpdateInstanceResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateInstanceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateInstanceResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // UpdatePermissionSetRequest is the sso-admin shape UpdatePermissionSetRequest.
@@ -1662,8 +7957,65 @@ type UpdatePermissionSetRequest struct {
 	RelayState       string `json:"RelayState,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdatePermissionSetRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdatePermissionSetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.InstanceArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"InstanceArn\":"...)
+		b = awsproto.AppendJSONString(b, v.InstanceArn)
+	}
+	if v.PermissionSetArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PermissionSetArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PermissionSetArn)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.SessionDuration != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SessionDuration\":"...)
+		b = awsproto.AppendJSONString(b, v.SessionDuration)
+	}
+	if v.RelayState != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RelayState\":"...)
+		b = awsproto.AppendJSONString(b, v.RelayState)
+	}
+	return append(b, '}'), nil
+}
+
 // UpdatePermissionSetResponse is the sso-admin shape UpdatePermissionSetResponse.
 type UpdatePermissionSetResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdatePermissionSetResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdatePermissionSetResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // UpdateTrustedTokenIssuerRequest is the sso-admin shape UpdateTrustedTokenIssuerRequest.
@@ -1673,8 +8025,53 @@ type UpdateTrustedTokenIssuerRequest struct {
 	TrustedTokenIssuerConfiguration *TrustedTokenIssuerUpdateConfiguration `json:"TrustedTokenIssuerConfiguration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateTrustedTokenIssuerRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateTrustedTokenIssuerRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TrustedTokenIssuerArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerArn\":"...)
+		b = awsproto.AppendJSONString(b, v.TrustedTokenIssuerArn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.TrustedTokenIssuerConfiguration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TrustedTokenIssuerConfiguration\":"...)
+		if b, err = v.TrustedTokenIssuerConfiguration.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateTrustedTokenIssuerResponse is the sso-admin shape UpdateTrustedTokenIssuerResponse.
 type UpdateTrustedTokenIssuerResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateTrustedTokenIssuerResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateTrustedTokenIssuerResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteApplicationAccessScopeOutput is the empty output of DeleteApplicationAccessScope, which has no output shape.

@@ -1,0 +1,192 @@
+package ssoadmin_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/idcenter/idcenter/internal/access/benchdata"
+	"github.com/idcenter/idcenter/internal/testenv"
+)
+
+// large adds the 1,000,000-assignment store to the HTTP benchmarks:
+//
+//	go test -run '^$' -bench SSOAdminHTTP -benchtime 5000x -timeout 60m ./internal/api/ssoadmin/ -args -large
+var large = flag.Bool("large", false, "also benchmark on a store of 1,000,000 assignments")
+
+// client is a lean SigV4 client: the SDK's signer and a keep-alive HTTP
+// client, so that on a small machine the cores go to the server.
+type client struct {
+	url    string
+	creds  aws.Credentials
+	signer *v4.Signer
+	http   *http.Client
+}
+
+func newClient(env *testenv.Env) *client {
+	return &client{url: env.URL, creds: aws.Credentials{AccessKeyID: env.AdminKeyID, SecretAccessKey: env.AdminSecret},
+		signer: v4.NewSigner(), http: env.AWSConfig.HTTPClient.(*http.Client)}
+}
+
+func (c *client) call(ctx context.Context, op string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", c.url+"/", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "SWBExternalService."+op)
+	sum := sha256.Sum256(b)
+	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), "sso", "us-east-1", time.Now()); err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, body)
+	}
+	if out != nil {
+		return json.Unmarshal(body, out)
+	}
+	return nil
+}
+
+// recorder collects latencies from parallel clients.
+type recorder struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (r *recorder) add(l []time.Duration) {
+	r.mu.Lock()
+	r.all = append(r.all, l...)
+	r.mu.Unlock()
+}
+
+func (r *recorder) report(b *testing.B, prefix string) {
+	if len(r.all) == 0 {
+		return
+	}
+	slices.Sort(r.all)
+	b.ReportMetric(float64(r.all[len(r.all)/2].Microseconds())/1000, prefix+"p50-ms")
+	b.ReportMetric(float64(r.all[len(r.all)*99/100].Microseconds())/1000, prefix+"p99-ms")
+}
+
+// BenchmarkSSOAdminHTTP measures sso-admin over HTTP with SigV4, at 4
+// concurrent clients (SetParallelism(2) on 2 cores), on SQLite and
+// PostgreSQL: ListAccountAssignments with MaxResults=100 on stores of
+// 10,000 (and with -large 1,000,000) assignments, and
+// CreateAccountAssignment with the time until DescribeAccountAssignment
+// CreationStatus shows SUCCEEDED. req/s is b.N over the wall time.
+func BenchmarkSSOAdminHTTP(b *testing.B) {
+	specs := []benchdata.Spec{{Accounts: 100, PermissionSets: 50, PairsPerAccount: 10, Groups: 500, AssignmentsPerGroup: 20, UserGroups: 100, Seed: 1}}
+	if *large {
+		specs = append(specs, benchdata.Large())
+	}
+	for _, backend := range []string{"sqlite", "postgres"} {
+		for _, spec := range specs {
+			b.Run(fmt.Sprintf("%s/%d", backend, spec.Assignments()), func(b *testing.B) {
+				env := testenv.New(b, backend)
+				ctx := context.Background()
+				d, err := benchdata.Generate(ctx, env.Store, env.InstanceARN, env.IdentityStoreID, spec)
+				if err != nil {
+					b.Fatalf("generate: %v", err)
+				}
+				c := newClient(env)
+				b.Run("ListAccountAssignments", func(b *testing.B) {
+					var rec recorder
+					var next atomic.Int64
+					b.SetParallelism(2)
+					b.RunParallel(func(pb *testing.PB) {
+						var lat []time.Duration
+						for pb.Next() {
+							p := d.Pairs[int(next.Add(7919))%len(d.Pairs)]
+							var out struct{ AccountAssignments []any }
+							t0 := time.Now()
+							err := c.call(ctx, "ListAccountAssignments", map[string]any{"InstanceArn": d.InstanceARN, "AccountId": p.AccountID, "PermissionSetArn": p.PermissionSetARN, "MaxResults": 100}, &out)
+							lat = append(lat, time.Since(t0))
+							if err != nil {
+								b.Error(err)
+								return
+							}
+						}
+						rec.add(lat)
+					})
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+					rec.report(b, "")
+				})
+				b.Run("CreateAccountAssignment", func(b *testing.B) {
+					var accepted, done recorder
+					var next atomic.Int64
+					b.SetParallelism(2)
+					b.RunParallel(func(pb *testing.PB) {
+						var acc, comp []time.Duration
+						for pb.Next() {
+							// A new (group, pair) each time: group i takes pairs it is not assigned.
+							i := int(next.Add(1))
+							g := d.Groups[i%len(d.Groups)]
+							p := d.Pairs[(i/len(d.Groups)*104729+i*31+len(d.Pairs)/2)%len(d.Pairs)]
+							var out struct {
+								AccountAssignmentCreationStatus struct{ RequestId, Status string }
+							}
+							t0 := time.Now()
+							err := c.call(ctx, "CreateAccountAssignment", map[string]any{"InstanceArn": d.InstanceARN, "TargetId": p.AccountID, "TargetType": "AWS_ACCOUNT",
+								"PermissionSetArn": p.PermissionSetARN, "PrincipalType": "GROUP", "PrincipalId": g}, &out)
+							acc = append(acc, time.Since(t0))
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							// Sample completion on every 10th request, as a client polling would.
+							if i%10 != 0 {
+								continue
+							}
+							var st struct {
+								AccountAssignmentCreationStatus struct{ Status, FailureReason string }
+							}
+							if err := c.call(ctx, "DescribeAccountAssignmentCreationStatus", map[string]any{"InstanceArn": d.InstanceARN,
+								"AccountAssignmentCreationRequestId": out.AccountAssignmentCreationStatus.RequestId}, &st); err != nil {
+								b.Error(err)
+								return
+							}
+							if st.AccountAssignmentCreationStatus.Status != "SUCCEEDED" {
+								b.Errorf("status = %+v", st)
+								return
+							}
+							comp = append(comp, time.Since(t0))
+						}
+						accepted.add(acc)
+						done.add(comp)
+					})
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+					accepted.report(b, "")
+					done.report(b, "done-")
+				})
+			})
+		}
+	}
+}
