@@ -2,6 +2,8 @@
 // AWS IAM Identity Center's APIs.
 //
 //	idcenter serve [flags]     run the server (see `idcenter serve -h`)
+//	idcenter users …           manage users' passwords, invitations, MFA and sessions
+//	idcenter settings …        show or change sign-in settings
 //	idcenter version           print the version
 //
 // Every serve flag also reads an IDCENTER_* environment variable (the flag
@@ -35,6 +37,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], getenv, stderr)
+	case "users":
+		return users(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
+	case "settings":
+		return settings(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "idcenter", version)
 		return 0
@@ -52,6 +58,8 @@ func usage(w io.Writer) {
 
 commands:
   serve     run the server (idcenter serve -h for flags)
+  users     set passwords, invite users, reset MFA, revoke sessions (idcenter users -h)
+  settings  show or change the MFA mode and the portal session duration
   version   print the version
 `)
 }
