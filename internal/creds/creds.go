@@ -1,11 +1,20 @@
-// Package creds resolves the credentials that sign AWS requests: the
-// long-term administrator access keys now, and the temporary (ASIA…)
-// credentials of issued role sessions later. It satisfies the sigv4
-// Resolver contract.
+// Package creds issues and resolves the credentials that sign AWS requests:
+// the long-term administrator access keys, and the temporary (ASIA…)
+// credentials of role sessions that the portal API issues
+// (GetRoleCredentials). It satisfies the sigv4 Resolver contract.
 //
-// Secrets are stored sealed by the keyring; resolved keys are cached in
-// memory for a short time so the signature check of a hot request needs no
-// database round trip.
+// Long-term secrets are stored sealed by the keyring; resolved keys are
+// cached in memory for a short time so the signature check of a hot request
+// needs no database round trip. Temporary credentials are not stored at
+// all: their session token is a sealed, self-describing blob (key id,
+// secret, account, role, user, issue and expiry time, session tags), so
+// verifying a request signed with them needs only the keyring. A tampered
+// or foreign token is an unknown key; an expired one is ErrTokenExpired.
+// As in IAM Identity Center, signing out does not revoke role credentials
+// already issued: they last until they expire.
+//
+// creds imports idc, store, keys and the sigv4 contract; never net/http or
+// an edge.
 package creds
 
 import (
@@ -37,8 +46,11 @@ type Service struct {
 	keys      *keys.Keyring
 	accountID string
 	now       func() time.Time
+	ents      Entitlements
 	mu        sync.Mutex
-	cache     map[string]cached
+	// identities caches user names and session tags (see identity).
+	identities map[string]*identity
+	cache      map[string]cached
 }
 
 type cached struct {
@@ -49,18 +61,26 @@ type cached struct {
 
 // New returns a resolver over st. accountID is the management account that
 // administrator principals belong to.
-func New(st store.Store, kr *keys.Keyring, accountID string) *Service {
-	return &Service{st: st, keys: kr, accountID: accountID, now: time.Now, cache: map[string]cached{}}
+func New(st store.Store, kr *keys.Keyring, accountID string, opts ...Option) *Service {
+	s := &Service{st: st, keys: kr, accountID: accountID, now: time.Now, cache: map[string]cached{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 var _ sigv4.Resolver = (*Service)(nil)
 
 // ResolveKey implements sigv4.Resolver. The Principal of a returned key is
-// an *idc.Principal.
+// an *idc.Principal: Admin for administrator keys, the assumed-role ARN for
+// temporary keys (which are resolved from their session token alone).
 func (s *Service) ResolveKey(ctx context.Context, accessKeyID, sessionToken string) (sigv4.Key, error) {
+	if isTemporaryKey(accessKeyID) {
+		return s.resolveTemporary(accessKeyID, sessionToken)
+	}
 	if sessionToken != "" {
-		// Temporary credentials are not issued yet; a token on a long-term
-		// key is refused like AWS refuses a mismatched pair.
+		// A token on a long-term key is refused like AWS refuses a
+		// mismatched pair.
 		return sigv4.Key{}, sigv4.ErrUnknownKey
 	}
 	now := s.now()

@@ -57,6 +57,40 @@ type AccountInfo struct {
 	EmailAddress string `json:"emailAddress,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AccountInfo) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AccountInfo) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.AccountName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accountName\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountName)
+	}
+	if v.EmailAddress != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"emailAddress\":"...)
+		b = awsproto.AppendJSONString(b, v.EmailAddress)
+	}
+	return append(b, '}'), nil
+}
+
 // GetRoleCredentialsRequest is the sso shape GetRoleCredentialsRequest.
 type GetRoleCredentialsRequest struct {
 	RoleName    string `json:"roleName,omitempty"`
@@ -64,9 +98,65 @@ type GetRoleCredentialsRequest struct {
 	AccessToken string `json:"accessToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetRoleCredentialsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetRoleCredentialsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RoleName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"roleName\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleName)
+	}
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.AccessToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accessToken\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessToken)
+	}
+	return append(b, '}'), nil
+}
+
 // GetRoleCredentialsResponse is the sso shape GetRoleCredentialsResponse.
 type GetRoleCredentialsResponse struct {
 	RoleCredentials *RoleCredentials `json:"roleCredentials,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetRoleCredentialsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetRoleCredentialsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RoleCredentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"roleCredentials\":"...)
+		if b, err = v.RoleCredentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountRolesRequest is the sso shape ListAccountRolesRequest.
@@ -77,10 +167,91 @@ type ListAccountRolesRequest struct {
 	AccountId   string `json:"accountId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountRolesRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountRolesRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"nextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"maxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.AccessToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accessToken\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessToken)
+	}
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountRolesResponse is the sso shape ListAccountRolesResponse.
 type ListAccountRolesResponse struct {
 	NextToken string     `json:"nextToken,omitempty"`
 	RoleList  []RoleInfo `json:"roleList,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountRolesResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountRolesResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"nextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if len(v.RoleList) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"roleList\":"...)
+		if v.RoleList == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.RoleList {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.RoleList[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountsRequest is the sso shape ListAccountsRequest.
@@ -90,15 +261,109 @@ type ListAccountsRequest struct {
 	AccessToken string `json:"accessToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"nextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"maxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.AccessToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accessToken\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountsResponse is the sso shape ListAccountsResponse.
 type ListAccountsResponse struct {
 	NextToken   string        `json:"nextToken,omitempty"`
 	AccountList []AccountInfo `json:"accountList,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"nextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if len(v.AccountList) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accountList\":"...)
+		if v.AccountList == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AccountList {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AccountList[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // LogoutRequest is the sso shape LogoutRequest.
 type LogoutRequest struct {
 	AccessToken string `json:"accessToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v LogoutRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *LogoutRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccessToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accessToken\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessToken)
+	}
+	return append(b, '}'), nil
 }
 
 // RoleCredentials is the sso shape RoleCredentials.
@@ -109,10 +374,78 @@ type RoleCredentials struct {
 	Expiration      *int64 `json:"expiration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RoleCredentials) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RoleCredentials) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccessKeyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accessKeyId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessKeyId)
+	}
+	if v.SecretAccessKey != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"secretAccessKey\":"...)
+		b = awsproto.AppendJSONString(b, v.SecretAccessKey)
+	}
+	if v.SessionToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"sessionToken\":"...)
+		b = awsproto.AppendJSONString(b, v.SessionToken)
+	}
+	if v.Expiration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"expiration\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.Expiration))
+	}
+	return append(b, '}'), nil
+}
+
 // RoleInfo is the sso shape RoleInfo.
 type RoleInfo struct {
 	RoleName  string `json:"roleName,omitempty"`
 	AccountId string `json:"accountId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RoleInfo) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RoleInfo) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RoleName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"roleName\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleName)
+	}
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	return append(b, '}'), nil
 }
 
 // LogoutOutput is the empty output of Logout, which has no output shape.

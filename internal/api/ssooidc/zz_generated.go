@@ -82,6 +82,26 @@ type AwsAdditionalDetails struct {
 	IdentityContext string `json:"identityContext,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AwsAdditionalDetails) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AwsAdditionalDetails) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityContext != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"identityContext\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityContext)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateTokenRequest is the sso-oidc shape CreateTokenRequest.
 type CreateTokenRequest struct {
 	ClientId     string   `json:"clientId,omitempty"`
@@ -95,6 +115,93 @@ type CreateTokenRequest struct {
 	CodeVerifier string   `json:"codeVerifier,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateTokenRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateTokenRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ClientId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientId\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientId)
+	}
+	if v.ClientSecret != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientSecret\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientSecret)
+	}
+	if v.GrantType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"grantType\":"...)
+		b = awsproto.AppendJSONString(b, v.GrantType)
+	}
+	if v.DeviceCode != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"deviceCode\":"...)
+		b = awsproto.AppendJSONString(b, v.DeviceCode)
+	}
+	if v.Code != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"code\":"...)
+		b = awsproto.AppendJSONString(b, v.Code)
+	}
+	if v.RefreshToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"refreshToken\":"...)
+		b = awsproto.AppendJSONString(b, v.RefreshToken)
+	}
+	if len(v.Scope) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"scope\":"...)
+		if v.Scope == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Scope {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.Scope[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.RedirectUri != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"redirectUri\":"...)
+		b = awsproto.AppendJSONString(b, v.RedirectUri)
+	}
+	if v.CodeVerifier != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"codeVerifier\":"...)
+		b = awsproto.AppendJSONString(b, v.CodeVerifier)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateTokenResponse is the sso-oidc shape CreateTokenResponse.
 type CreateTokenResponse struct {
 	AccessToken  string `json:"accessToken,omitempty"`
@@ -102,6 +209,54 @@ type CreateTokenResponse struct {
 	ExpiresIn    *int32 `json:"expiresIn,omitempty"`
 	RefreshToken string `json:"refreshToken,omitempty"`
 	IdToken      string `json:"idToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateTokenResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateTokenResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccessToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accessToken\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessToken)
+	}
+	if v.TokenType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"tokenType\":"...)
+		b = awsproto.AppendJSONString(b, v.TokenType)
+	}
+	if v.ExpiresIn != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"expiresIn\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.ExpiresIn))
+	}
+	if v.RefreshToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"refreshToken\":"...)
+		b = awsproto.AppendJSONString(b, v.RefreshToken)
+	}
+	if v.IdToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"idToken\":"...)
+		b = awsproto.AppendJSONString(b, v.IdToken)
+	}
+	return append(b, '}'), nil
 }
 
 // CreateTokenWithIAMRequest is the sso-oidc shape CreateTokenWithIAMRequest.
@@ -119,6 +274,107 @@ type CreateTokenWithIAMRequest struct {
 	CodeVerifier       string   `json:"codeVerifier,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateTokenWithIAMRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateTokenWithIAMRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ClientId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientId\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientId)
+	}
+	if v.GrantType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"grantType\":"...)
+		b = awsproto.AppendJSONString(b, v.GrantType)
+	}
+	if v.Code != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"code\":"...)
+		b = awsproto.AppendJSONString(b, v.Code)
+	}
+	if v.RefreshToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"refreshToken\":"...)
+		b = awsproto.AppendJSONString(b, v.RefreshToken)
+	}
+	if v.Assertion != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"assertion\":"...)
+		b = awsproto.AppendJSONString(b, v.Assertion)
+	}
+	if len(v.Scope) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"scope\":"...)
+		if v.Scope == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Scope {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.Scope[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.RedirectUri != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"redirectUri\":"...)
+		b = awsproto.AppendJSONString(b, v.RedirectUri)
+	}
+	if v.SubjectToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"subjectToken\":"...)
+		b = awsproto.AppendJSONString(b, v.SubjectToken)
+	}
+	if v.SubjectTokenType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"subjectTokenType\":"...)
+		b = awsproto.AppendJSONString(b, v.SubjectTokenType)
+	}
+	if v.RequestedTokenType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"requestedTokenType\":"...)
+		b = awsproto.AppendJSONString(b, v.RequestedTokenType)
+	}
+	if v.CodeVerifier != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"codeVerifier\":"...)
+		b = awsproto.AppendJSONString(b, v.CodeVerifier)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateTokenWithIAMResponse is the sso-oidc shape CreateTokenWithIAMResponse.
 type CreateTokenWithIAMResponse struct {
 	AccessToken          string                `json:"accessToken,omitempty"`
@@ -129,6 +385,88 @@ type CreateTokenWithIAMResponse struct {
 	IssuedTokenType      string                `json:"issuedTokenType,omitempty"`
 	Scope                []string              `json:"scope,omitempty"`
 	AwsAdditionalDetails *AwsAdditionalDetails `json:"awsAdditionalDetails,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateTokenWithIAMResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateTokenWithIAMResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccessToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"accessToken\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessToken)
+	}
+	if v.TokenType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"tokenType\":"...)
+		b = awsproto.AppendJSONString(b, v.TokenType)
+	}
+	if v.ExpiresIn != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"expiresIn\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.ExpiresIn))
+	}
+	if v.RefreshToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"refreshToken\":"...)
+		b = awsproto.AppendJSONString(b, v.RefreshToken)
+	}
+	if v.IdToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"idToken\":"...)
+		b = awsproto.AppendJSONString(b, v.IdToken)
+	}
+	if v.IssuedTokenType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"issuedTokenType\":"...)
+		b = awsproto.AppendJSONString(b, v.IssuedTokenType)
+	}
+	if len(v.Scope) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"scope\":"...)
+		if v.Scope == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Scope {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.Scope[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.AwsAdditionalDetails != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"awsAdditionalDetails\":"...)
+		if b, err = v.AwsAdditionalDetails.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // RegisterClientRequest is the sso-oidc shape RegisterClientRequest.
@@ -142,6 +480,101 @@ type RegisterClientRequest struct {
 	EntitledApplicationArn string   `json:"entitledApplicationArn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RegisterClientRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RegisterClientRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ClientName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientName\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientName)
+	}
+	if v.ClientType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientType\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientType)
+	}
+	if len(v.Scopes) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"scopes\":"...)
+		if v.Scopes == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Scopes {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.Scopes[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.RedirectUris) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"redirectUris\":"...)
+		if v.RedirectUris == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.RedirectUris {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.RedirectUris[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.GrantTypes) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"grantTypes\":"...)
+		if v.GrantTypes == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.GrantTypes {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.GrantTypes[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.IssuerUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"issuerUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.IssuerUrl)
+	}
+	if v.EntitledApplicationArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"entitledApplicationArn\":"...)
+		b = awsproto.AppendJSONString(b, v.EntitledApplicationArn)
+	}
+	return append(b, '}'), nil
+}
+
 // RegisterClientResponse is the sso-oidc shape RegisterClientResponse.
 type RegisterClientResponse struct {
 	ClientId              string `json:"clientId,omitempty"`
@@ -152,11 +585,100 @@ type RegisterClientResponse struct {
 	TokenEndpoint         string `json:"tokenEndpoint,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RegisterClientResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RegisterClientResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ClientId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientId\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientId)
+	}
+	if v.ClientSecret != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientSecret\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientSecret)
+	}
+	if v.ClientIdIssuedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientIdIssuedAt\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.ClientIdIssuedAt))
+	}
+	if v.ClientSecretExpiresAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientSecretExpiresAt\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.ClientSecretExpiresAt))
+	}
+	if v.AuthorizationEndpoint != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"authorizationEndpoint\":"...)
+		b = awsproto.AppendJSONString(b, v.AuthorizationEndpoint)
+	}
+	if v.TokenEndpoint != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"tokenEndpoint\":"...)
+		b = awsproto.AppendJSONString(b, v.TokenEndpoint)
+	}
+	return append(b, '}'), nil
+}
+
 // StartDeviceAuthorizationRequest is the sso-oidc shape StartDeviceAuthorizationRequest.
 type StartDeviceAuthorizationRequest struct {
 	ClientId     string `json:"clientId,omitempty"`
 	ClientSecret string `json:"clientSecret,omitempty"`
 	StartUrl     string `json:"startUrl,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v StartDeviceAuthorizationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *StartDeviceAuthorizationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ClientId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientId\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientId)
+	}
+	if v.ClientSecret != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"clientSecret\":"...)
+		b = awsproto.AppendJSONString(b, v.ClientSecret)
+	}
+	if v.StartUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"startUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.StartUrl)
+	}
+	return append(b, '}'), nil
 }
 
 // StartDeviceAuthorizationResponse is the sso-oidc shape StartDeviceAuthorizationResponse.
@@ -167,6 +689,61 @@ type StartDeviceAuthorizationResponse struct {
 	VerificationUriComplete string `json:"verificationUriComplete,omitempty"`
 	ExpiresIn               *int32 `json:"expiresIn,omitempty"`
 	Interval                *int32 `json:"interval,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v StartDeviceAuthorizationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *StartDeviceAuthorizationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.DeviceCode != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"deviceCode\":"...)
+		b = awsproto.AppendJSONString(b, v.DeviceCode)
+	}
+	if v.UserCode != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"userCode\":"...)
+		b = awsproto.AppendJSONString(b, v.UserCode)
+	}
+	if v.VerificationUri != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"verificationUri\":"...)
+		b = awsproto.AppendJSONString(b, v.VerificationUri)
+	}
+	if v.VerificationUriComplete != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"verificationUriComplete\":"...)
+		b = awsproto.AppendJSONString(b, v.VerificationUriComplete)
+	}
+	if v.ExpiresIn != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"expiresIn\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.ExpiresIn))
+	}
+	if v.Interval != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"interval\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.Interval))
+	}
+	return append(b, '}'), nil
 }
 
 // API is the sso-oidc service. Implementations embed UnimplementedAPI and

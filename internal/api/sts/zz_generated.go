@@ -143,12 +143,204 @@ type AssumeRoleRequest struct {
 	ProvidedContexts  []ProvidedContext      `json:"ProvidedContexts,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRoleRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRoleRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RoleArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RoleArn\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleArn)
+	}
+	if v.RoleSessionName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RoleSessionName\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleSessionName)
+	}
+	if len(v.PolicyArns) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyArns\":"...)
+		if v.PolicyArns == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PolicyArns {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PolicyArns[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Policy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policy\":"...)
+		b = awsproto.AppendJSONString(b, v.Policy)
+	}
+	if v.DurationSeconds != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DurationSeconds\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.DurationSeconds))
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.TransitiveTagKeys) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TransitiveTagKeys\":"...)
+		if v.TransitiveTagKeys == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.TransitiveTagKeys {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.TransitiveTagKeys[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.ExternalId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ExternalId\":"...)
+		b = awsproto.AppendJSONString(b, v.ExternalId)
+	}
+	if v.SerialNumber != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SerialNumber\":"...)
+		b = awsproto.AppendJSONString(b, v.SerialNumber)
+	}
+	if v.TokenCode != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TokenCode\":"...)
+		b = awsproto.AppendJSONString(b, v.TokenCode)
+	}
+	if v.SourceIdentity != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SourceIdentity\":"...)
+		b = awsproto.AppendJSONString(b, v.SourceIdentity)
+	}
+	if len(v.ProvidedContexts) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProvidedContexts\":"...)
+		if v.ProvidedContexts == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ProvidedContexts {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ProvidedContexts[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // AssumeRoleResponse is the sts shape AssumeRoleResponse.
 type AssumeRoleResponse struct {
 	Credentials      *Credentials     `json:"Credentials,omitempty"`
 	AssumedRoleUser  *AssumedRoleUser `json:"AssumedRoleUser,omitempty"`
 	PackedPolicySize *int32           `json:"PackedPolicySize,omitempty"`
 	SourceIdentity   string           `json:"SourceIdentity,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRoleResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRoleResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Credentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Credentials\":"...)
+		if b, err = v.Credentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.AssumedRoleUser != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AssumedRoleUser\":"...)
+		if b, err = v.AssumedRoleUser.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.PackedPolicySize != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PackedPolicySize\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.PackedPolicySize))
+	}
+	if v.SourceIdentity != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SourceIdentity\":"...)
+		b = awsproto.AppendJSONString(b, v.SourceIdentity)
+	}
+	return append(b, '}'), nil
 }
 
 // AssumeRoleWithSAMLRequest is the sts shape AssumeRoleWithSAMLRequest.
@@ -159,6 +351,74 @@ type AssumeRoleWithSAMLRequest struct {
 	PolicyArns      []PolicyDescriptorType `json:"PolicyArns,omitempty"`
 	Policy          string                 `json:"Policy,omitempty"`
 	DurationSeconds *int32                 `json:"DurationSeconds,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRoleWithSAMLRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRoleWithSAMLRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RoleArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RoleArn\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleArn)
+	}
+	if v.PrincipalArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PrincipalArn\":"...)
+		b = awsproto.AppendJSONString(b, v.PrincipalArn)
+	}
+	if v.SAMLAssertion != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SAMLAssertion\":"...)
+		b = awsproto.AppendJSONString(b, v.SAMLAssertion)
+	}
+	if len(v.PolicyArns) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyArns\":"...)
+		if v.PolicyArns == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PolicyArns {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PolicyArns[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Policy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policy\":"...)
+		b = awsproto.AppendJSONString(b, v.Policy)
+	}
+	if v.DurationSeconds != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DurationSeconds\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.DurationSeconds))
+	}
+	return append(b, '}'), nil
 }
 
 // AssumeRoleWithSAMLResponse is the sts shape AssumeRoleWithSAMLResponse.
@@ -174,6 +434,86 @@ type AssumeRoleWithSAMLResponse struct {
 	SourceIdentity   string           `json:"SourceIdentity,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRoleWithSAMLResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRoleWithSAMLResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Credentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Credentials\":"...)
+		if b, err = v.Credentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.AssumedRoleUser != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AssumedRoleUser\":"...)
+		if b, err = v.AssumedRoleUser.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.PackedPolicySize != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PackedPolicySize\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.PackedPolicySize))
+	}
+	if v.Subject != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Subject\":"...)
+		b = awsproto.AppendJSONString(b, v.Subject)
+	}
+	if v.SubjectType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SubjectType\":"...)
+		b = awsproto.AppendJSONString(b, v.SubjectType)
+	}
+	if v.Issuer != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Issuer\":"...)
+		b = awsproto.AppendJSONString(b, v.Issuer)
+	}
+	if v.Audience != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Audience\":"...)
+		b = awsproto.AppendJSONString(b, v.Audience)
+	}
+	if v.NameQualifier != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NameQualifier\":"...)
+		b = awsproto.AppendJSONString(b, v.NameQualifier)
+	}
+	if v.SourceIdentity != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SourceIdentity\":"...)
+		b = awsproto.AppendJSONString(b, v.SourceIdentity)
+	}
+	return append(b, '}'), nil
+}
+
 // AssumeRoleWithWebIdentityRequest is the sts shape AssumeRoleWithWebIdentityRequest.
 type AssumeRoleWithWebIdentityRequest struct {
 	RoleArn          string                 `json:"RoleArn,omitempty"`
@@ -183,6 +523,81 @@ type AssumeRoleWithWebIdentityRequest struct {
 	PolicyArns       []PolicyDescriptorType `json:"PolicyArns,omitempty"`
 	Policy           string                 `json:"Policy,omitempty"`
 	DurationSeconds  *int32                 `json:"DurationSeconds,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRoleWithWebIdentityRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRoleWithWebIdentityRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RoleArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RoleArn\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleArn)
+	}
+	if v.RoleSessionName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RoleSessionName\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleSessionName)
+	}
+	if v.WebIdentityToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"WebIdentityToken\":"...)
+		b = awsproto.AppendJSONString(b, v.WebIdentityToken)
+	}
+	if v.ProviderId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProviderId\":"...)
+		b = awsproto.AppendJSONString(b, v.ProviderId)
+	}
+	if len(v.PolicyArns) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyArns\":"...)
+		if v.PolicyArns == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PolicyArns {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PolicyArns[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Policy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policy\":"...)
+		b = awsproto.AppendJSONString(b, v.Policy)
+	}
+	if v.DurationSeconds != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DurationSeconds\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.DurationSeconds))
+	}
+	return append(b, '}'), nil
 }
 
 // AssumeRoleWithWebIdentityResponse is the sts shape AssumeRoleWithWebIdentityResponse.
@@ -196,11 +611,113 @@ type AssumeRoleWithWebIdentityResponse struct {
 	SourceIdentity              string           `json:"SourceIdentity,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRoleWithWebIdentityResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRoleWithWebIdentityResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Credentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Credentials\":"...)
+		if b, err = v.Credentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.SubjectFromWebIdentityToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SubjectFromWebIdentityToken\":"...)
+		b = awsproto.AppendJSONString(b, v.SubjectFromWebIdentityToken)
+	}
+	if v.AssumedRoleUser != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AssumedRoleUser\":"...)
+		if b, err = v.AssumedRoleUser.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.PackedPolicySize != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PackedPolicySize\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.PackedPolicySize))
+	}
+	if v.Provider != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Provider\":"...)
+		b = awsproto.AppendJSONString(b, v.Provider)
+	}
+	if v.Audience != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Audience\":"...)
+		b = awsproto.AppendJSONString(b, v.Audience)
+	}
+	if v.SourceIdentity != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SourceIdentity\":"...)
+		b = awsproto.AppendJSONString(b, v.SourceIdentity)
+	}
+	return append(b, '}'), nil
+}
+
 // AssumeRootRequest is the sts shape AssumeRootRequest.
 type AssumeRootRequest struct {
 	TargetPrincipal string                `json:"TargetPrincipal,omitempty"`
 	TaskPolicyArn   *PolicyDescriptorType `json:"TaskPolicyArn,omitempty"`
 	DurationSeconds *int32                `json:"DurationSeconds,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRootRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRootRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TargetPrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetPrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetPrincipal)
+	}
+	if v.TaskPolicyArn != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TaskPolicyArn\":"...)
+		if b, err = v.TaskPolicyArn.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.DurationSeconds != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DurationSeconds\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.DurationSeconds))
+	}
+	return append(b, '}'), nil
 }
 
 // AssumeRootResponse is the sts shape AssumeRootResponse.
@@ -209,10 +726,66 @@ type AssumeRootResponse struct {
 	SourceIdentity string       `json:"SourceIdentity,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumeRootResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumeRootResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Credentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Credentials\":"...)
+		if b, err = v.Credentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.SourceIdentity != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SourceIdentity\":"...)
+		b = awsproto.AppendJSONString(b, v.SourceIdentity)
+	}
+	return append(b, '}'), nil
+}
+
 // AssumedRoleUser is the sts shape AssumedRoleUser.
 type AssumedRoleUser struct {
 	AssumedRoleId string `json:"AssumedRoleId,omitempty"`
 	Arn           string `json:"Arn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AssumedRoleUser) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AssumedRoleUser) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AssumedRoleId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AssumedRoleId\":"...)
+		b = awsproto.AppendJSONString(b, v.AssumedRoleId)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	return append(b, '}'), nil
 }
 
 // Credentials is the sts shape Credentials.
@@ -223,14 +796,95 @@ type Credentials struct {
 	Expiration      *awsproto.Time `json:"Expiration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Credentials) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Credentials) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccessKeyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccessKeyId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessKeyId)
+	}
+	if v.SecretAccessKey != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SecretAccessKey\":"...)
+		b = awsproto.AppendJSONString(b, v.SecretAccessKey)
+	}
+	if v.SessionToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SessionToken\":"...)
+		b = awsproto.AppendJSONString(b, v.SessionToken)
+	}
+	if v.Expiration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Expiration\":"...)
+		b = v.Expiration.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
 // DecodeAuthorizationMessageRequest is the sts shape DecodeAuthorizationMessageRequest.
 type DecodeAuthorizationMessageRequest struct {
 	EncodedMessage string `json:"EncodedMessage,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DecodeAuthorizationMessageRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DecodeAuthorizationMessageRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.EncodedMessage != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EncodedMessage\":"...)
+		b = awsproto.AppendJSONString(b, v.EncodedMessage)
+	}
+	return append(b, '}'), nil
+}
+
 // DecodeAuthorizationMessageResponse is the sts shape DecodeAuthorizationMessageResponse.
 type DecodeAuthorizationMessageResponse struct {
 	DecodedMessage string `json:"DecodedMessage,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DecodeAuthorizationMessageResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DecodeAuthorizationMessageResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.DecodedMessage != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DecodedMessage\":"...)
+		b = awsproto.AppendJSONString(b, v.DecodedMessage)
+	}
+	return append(b, '}'), nil
 }
 
 // FederatedUser is the sts shape FederatedUser.
@@ -239,9 +893,56 @@ type FederatedUser struct {
 	Arn             string `json:"Arn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v FederatedUser) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *FederatedUser) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.FederatedUserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FederatedUserId\":"...)
+		b = awsproto.AppendJSONString(b, v.FederatedUserId)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	return append(b, '}'), nil
+}
+
 // GetAccessKeyInfoRequest is the sts shape GetAccessKeyInfoRequest.
 type GetAccessKeyInfoRequest struct {
 	AccessKeyId string `json:"AccessKeyId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetAccessKeyInfoRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetAccessKeyInfoRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccessKeyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccessKeyId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccessKeyId)
+	}
+	return append(b, '}'), nil
 }
 
 // GetAccessKeyInfoResponse is the sts shape GetAccessKeyInfoResponse.
@@ -249,8 +950,37 @@ type GetAccessKeyInfoResponse struct {
 	Account string `json:"Account,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetAccessKeyInfoResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetAccessKeyInfoResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Account != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Account\":"...)
+		b = awsproto.AppendJSONString(b, v.Account)
+	}
+	return append(b, '}'), nil
+}
+
 // GetCallerIdentityRequest is the sts shape GetCallerIdentityRequest.
 type GetCallerIdentityRequest struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetCallerIdentityRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetCallerIdentityRequest) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // GetCallerIdentityResponse is the sts shape GetCallerIdentityResponse.
@@ -260,9 +990,63 @@ type GetCallerIdentityResponse struct {
 	Arn     string `json:"Arn,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetCallerIdentityResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetCallerIdentityResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	if v.Account != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Account\":"...)
+		b = awsproto.AppendJSONString(b, v.Account)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	return append(b, '}'), nil
+}
+
 // GetDelegatedAccessTokenRequest is the sts shape GetDelegatedAccessTokenRequest.
 type GetDelegatedAccessTokenRequest struct {
 	TradeInToken string `json:"TradeInToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetDelegatedAccessTokenRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetDelegatedAccessTokenRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TradeInToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TradeInToken\":"...)
+		b = awsproto.AppendJSONString(b, v.TradeInToken)
+	}
+	return append(b, '}'), nil
 }
 
 // GetDelegatedAccessTokenResponse is the sts shape GetDelegatedAccessTokenResponse.
@@ -270,6 +1054,42 @@ type GetDelegatedAccessTokenResponse struct {
 	Credentials      *Credentials `json:"Credentials,omitempty"`
 	PackedPolicySize *int32       `json:"PackedPolicySize,omitempty"`
 	AssumedPrincipal string       `json:"AssumedPrincipal,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetDelegatedAccessTokenResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetDelegatedAccessTokenResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Credentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Credentials\":"...)
+		if b, err = v.Credentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.PackedPolicySize != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PackedPolicySize\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.PackedPolicySize))
+	}
+	if v.AssumedPrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AssumedPrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.AssumedPrincipal)
+	}
+	return append(b, '}'), nil
 }
 
 // GetFederationTokenRequest is the sts shape GetFederationTokenRequest.
@@ -281,11 +1101,123 @@ type GetFederationTokenRequest struct {
 	Tags            []Tag                  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetFederationTokenRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetFederationTokenRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Policy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policy\":"...)
+		b = awsproto.AppendJSONString(b, v.Policy)
+	}
+	if len(v.PolicyArns) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyArns\":"...)
+		if v.PolicyArns == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PolicyArns {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PolicyArns[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.DurationSeconds != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DurationSeconds\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.DurationSeconds))
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // GetFederationTokenResponse is the sts shape GetFederationTokenResponse.
 type GetFederationTokenResponse struct {
 	Credentials      *Credentials   `json:"Credentials,omitempty"`
 	FederatedUser    *FederatedUser `json:"FederatedUser,omitempty"`
 	PackedPolicySize *int32         `json:"PackedPolicySize,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetFederationTokenResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetFederationTokenResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Credentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Credentials\":"...)
+		if b, err = v.Credentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.FederatedUser != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FederatedUser\":"...)
+		if b, err = v.FederatedUser.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.PackedPolicySize != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PackedPolicySize\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.PackedPolicySize))
+	}
+	return append(b, '}'), nil
 }
 
 // GetSessionTokenRequest is the sts shape GetSessionTokenRequest.
@@ -295,9 +1227,65 @@ type GetSessionTokenRequest struct {
 	TokenCode       string `json:"TokenCode,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetSessionTokenRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetSessionTokenRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.DurationSeconds != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DurationSeconds\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.DurationSeconds))
+	}
+	if v.SerialNumber != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SerialNumber\":"...)
+		b = awsproto.AppendJSONString(b, v.SerialNumber)
+	}
+	if v.TokenCode != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TokenCode\":"...)
+		b = awsproto.AppendJSONString(b, v.TokenCode)
+	}
+	return append(b, '}'), nil
+}
+
 // GetSessionTokenResponse is the sts shape GetSessionTokenResponse.
 type GetSessionTokenResponse struct {
 	Credentials *Credentials `json:"Credentials,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetSessionTokenResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetSessionTokenResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Credentials != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Credentials\":"...)
+		if b, err = v.Credentials.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // GetWebIdentityTokenRequest is the sts shape GetWebIdentityTokenRequest.
@@ -308,15 +1296,125 @@ type GetWebIdentityTokenRequest struct {
 	Tags             []Tag    `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetWebIdentityTokenRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetWebIdentityTokenRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Audience\":"...)
+	if v.Audience == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Audience {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = awsproto.AppendJSONString(b, v.Audience[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.DurationSeconds != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DurationSeconds\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.DurationSeconds))
+	}
+	if v.SigningAlgorithm != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SigningAlgorithm\":"...)
+		b = awsproto.AppendJSONString(b, v.SigningAlgorithm)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // GetWebIdentityTokenResponse is the sts shape GetWebIdentityTokenResponse.
 type GetWebIdentityTokenResponse struct {
 	WebIdentityToken string         `json:"WebIdentityToken,omitempty"`
 	Expiration       *awsproto.Time `json:"Expiration,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetWebIdentityTokenResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetWebIdentityTokenResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.WebIdentityToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"WebIdentityToken\":"...)
+		b = awsproto.AppendJSONString(b, v.WebIdentityToken)
+	}
+	if v.Expiration != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Expiration\":"...)
+		b = v.Expiration.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
 // PolicyDescriptorType is the sts shape PolicyDescriptorType.
 type PolicyDescriptorType struct {
 	Arn string `json:"arn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PolicyDescriptorType) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PolicyDescriptorType) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	return append(b, '}'), nil
 }
 
 // ProvidedContext is the sts shape ProvidedContext.
@@ -325,10 +1423,64 @@ type ProvidedContext struct {
 	ContextAssertion string `json:"ContextAssertion,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ProvidedContext) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ProvidedContext) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ProviderArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProviderArn\":"...)
+		b = awsproto.AppendJSONString(b, v.ProviderArn)
+	}
+	if v.ContextAssertion != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ContextAssertion\":"...)
+		b = awsproto.AppendJSONString(b, v.ContextAssertion)
+	}
+	return append(b, '}'), nil
+}
+
 // Tag is the sts shape Tag.
 type Tag struct {
 	Key   string `json:"Key,omitempty"`
 	Value string `json:"Value,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Tag) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Tag) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Key != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Key\":"...)
+		b = awsproto.AppendJSONString(b, v.Key)
+	}
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	return append(b, '}'), nil
 }
 
 // API is the sts service. Implementations embed UnimplementedAPI and

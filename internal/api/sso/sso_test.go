@@ -1,0 +1,214 @@
+package sso_test
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	satypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/idcenter/idcenter/internal/testenv"
+)
+
+// TestPortal walks the portal API with the AWS SDK for Go v2 the way
+// `aws sso` commands do, and STS with the credentials it issues.
+func TestPortal(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, env *testenv.Env, clk *clock) {
+		ctx := t.Context()
+		w := setup(t, env, "alice")
+		tok := login(t, env, w)
+		p := portal(env)
+
+		accts, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken})
+		if err != nil {
+			t.Fatalf("ListAccounts = %v", err)
+		}
+		want := []ssotypes.AccountInfo{{AccountId: aws.String(w.devAccount), AccountName: aws.String("dev-alice"), EmailAddress: aws.String("dev-alice@example.com")}}
+		if d := cmp.Diff(want, accts.AccountList, cmp.AllowUnexported(ssotypes.AccountInfo{}), cmp.Comparer(func(a, b *string) bool { return aws.ToString(a) == aws.ToString(b) })); d != "" {
+			t.Errorf("ListAccounts (-want +got):\n%s", d)
+		}
+		roles, err := p.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: tok.AccessToken, AccountId: aws.String(w.devAccount)})
+		if err != nil {
+			t.Fatalf("ListAccountRoles = %v", err)
+		}
+		var names []string
+		for _, r := range roles.RoleList {
+			names = append(names, aws.ToString(r.RoleName))
+			if aws.ToString(r.AccountId) != w.devAccount {
+				t.Errorf("role %s in account %s", aws.ToString(r.RoleName), aws.ToString(r.AccountId))
+			}
+		}
+		if d := cmp.Diff([]string{w.admin(), w.readOnly()}, names); d != "" {
+			t.Errorf("ListAccountRoles (-want +got):\n%s", d)
+		}
+		// Paginated one by one with the SDK's paginator.
+		var paged []string
+		pg := sso.NewListAccountRolesPaginator(p, &sso.ListAccountRolesInput{AccessToken: tok.AccessToken, AccountId: aws.String(w.devAccount), MaxResults: aws.Int32(1)})
+		for pg.HasMorePages() {
+			out, err := pg.NextPage(ctx)
+			if err != nil {
+				t.Fatalf("ListAccountRoles page: %v", err)
+			}
+			for _, r := range out.RoleList {
+				paged = append(paged, aws.ToString(r.RoleName))
+			}
+		}
+		if d := cmp.Diff(names, paged); d != "" {
+			t.Errorf("ListAccountRoles paginated (-want +got):\n%s", d)
+		}
+
+		start := clk.Now()
+		rc, err := p.GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{AccessToken: tok.AccessToken, AccountId: aws.String(w.devAccount), RoleName: aws.String(w.readOnly())})
+		if err != nil {
+			t.Fatalf("GetRoleCredentials = %v", err)
+		}
+		c := rc.RoleCredentials
+		if !regexp.MustCompile(`^ASIA[A-Z2-7]{16}$`).MatchString(aws.ToString(c.AccessKeyId)) || aws.ToString(c.SessionToken) == "" {
+			t.Errorf("GetRoleCredentials = %s, token %d chars", aws.ToString(c.AccessKeyId), len(aws.ToString(c.SessionToken)))
+		}
+		if got := time.UnixMilli(c.Expiration).Sub(start).Round(time.Minute); got != 2*time.Hour {
+			t.Errorf("credentials last %v, want the permission set's PT2H", got)
+		}
+
+		// STS with the issued credentials.
+		stsCfg := env.AWSConfig.Copy()
+		stsCfg.Credentials = credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+		id, err := sts.NewFromConfig(stsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			t.Fatalf("GetCallerIdentity = %v", err)
+		}
+		arnRE := regexp.MustCompile(`^arn:aws:sts::` + w.devAccount + `:assumed-role/AWSReservedSSO_ReadOnly-alice_[0-9a-f]{16}/alice$`)
+		if !arnRE.MatchString(aws.ToString(id.Arn)) || aws.ToString(id.Account) != w.devAccount ||
+			!regexp.MustCompile(`^AROA[A-Z2-7]{17}:alice$`).MatchString(aws.ToString(id.UserId)) {
+			t.Errorf("GetCallerIdentity = %s %s %s", aws.ToString(id.Arn), aws.ToString(id.Account), aws.ToString(id.UserId))
+		}
+		// The role credentials are not admin keys.
+		if _, err := ssoadmin.NewFromConfig(stsCfg).ListInstances(ctx, &ssoadmin.ListInstancesInput{}); code(err) != "AccessDeniedException" {
+			t.Errorf("sso-admin with role credentials = %v, want AccessDeniedException", err)
+		}
+		// The admin key works on STS too.
+		admin, err := sts.NewFromConfig(env.AWSConfig).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil || aws.ToString(admin.Account) != env.ManagementAccountID || !strings.HasPrefix(aws.ToString(admin.Arn), "arn:aws:iam::"+env.ManagementAccountID+":user/") {
+			t.Errorf("GetCallerIdentity(admin key) = %+v, %v", admin, err)
+		}
+
+		// Tampered and expired session tokens get STS's errors.
+		raw := []byte(*c.SessionToken)
+		raw[len(raw)/2] ^= 'A' ^ 'B'
+		bad := env.AWSConfig.Copy()
+		bad.Credentials = credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, string(raw))
+		if _, err := sts.NewFromConfig(bad).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "InvalidClientTokenId" {
+			t.Errorf("GetCallerIdentity(tampered session token) = %v, want InvalidClientTokenId", err)
+		}
+		wrongSecret := env.AWSConfig.Copy()
+		wrongSecret.Credentials = credentials.NewStaticCredentialsProvider(*c.AccessKeyId, "x"+(*c.SecretAccessKey)[1:], *c.SessionToken)
+		if _, err := sts.NewFromConfig(wrongSecret).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "SignatureDoesNotMatch" {
+			t.Errorf("GetCallerIdentity(wrong secret) = %v, want SignatureDoesNotMatch", err)
+		}
+
+		// Not entitled: a role not assigned, an account with nothing, an
+		// account that does not exist — one answer (403 "No access").
+		for _, tc := range []struct{ account, role string }{
+			{w.otherAccount, w.readOnly()}, {w.devAccount, "Nope"}, {"000011112222", w.readOnly()},
+		} {
+			_, err := p.GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{AccessToken: tok.AccessToken, AccountId: aws.String(tc.account), RoleName: aws.String(tc.role)})
+			var re interface{ HTTPStatusCode() int }
+			if code(err) != "ForbiddenException" || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
+				t.Errorf("GetRoleCredentials(%s, %s) = %v, want 403 ForbiddenException", tc.account, tc.role, err)
+			}
+		}
+		// Entitlements are read at call time (SECURITY.md PA-03).
+		if _, err := env.SSOAdmin().DeleteAccountAssignment(ctx, &ssoadmin.DeleteAccountAssignmentInput{InstanceArn: aws.String(env.InstanceARN),
+			PermissionSetArn: aws.String(w.readOnlyARN), TargetId: aws.String(w.devAccount), TargetType: satypes.TargetTypeAwsAccount,
+			PrincipalType: satypes.PrincipalTypeUser, PrincipalId: aws.String(w.userID)}); err != nil {
+			t.Fatalf("DeleteAccountAssignment: %v", err)
+		}
+		if _, err := p.GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{AccessToken: tok.AccessToken, AccountId: aws.String(w.devAccount), RoleName: aws.String(w.readOnly())}); code(err) != "ForbiddenException" {
+			t.Errorf("GetRoleCredentials after the assignment was deleted = %v, want ForbiddenException", err)
+		}
+
+		// The credentials expire with the session duration: ExpiredToken.
+		clk.Advance(2 * time.Hour)
+		if _, err := sts.NewFromConfig(stsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "ExpiredToken" {
+			t.Errorf("GetCallerIdentity(expired credentials) = %v, want ExpiredToken", err)
+		}
+		// ... and so has the 1-hour access token.
+		if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken}); code(err) != "UnauthorizedException" {
+			t.Errorf("ListAccounts(expired access token) = %v, want UnauthorizedException", err)
+		}
+	})
+}
+
+// TestBearerErrors: every bad bearer token gets the same 401
+// UnauthorizedException (SECURITY.md PA-01), and Logout ends the session
+// and its tokens (PA-05).
+func TestBearerErrors(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, env *testenv.Env, _ *clock) {
+		ctx := t.Context()
+		w := setup(t, env, "bob")
+		tok := login(t, env, w)
+		p := portal(env)
+		at := *tok.AccessToken
+		for _, bad := range []string{"", "x", "aoa" + strings.Repeat("A", 200), at[:len(at)-3], at[:40] + "B" + at[41:], *tok.RefreshToken} {
+			_, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: aws.String(bad)})
+			var ue *ssotypes.UnauthorizedException
+			if !errors.As(err, &ue) {
+				t.Errorf("ListAccounts(bad token %.12q) = %v, want UnauthorizedException", bad, err)
+			}
+		}
+		// No header at all (the SDK refuses to send that; a raw request).
+		resp, err := http.Get(env.URL + "/assignment/accounts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 || resp.Header.Get("X-Amzn-Errortype") != "UnauthorizedException" {
+			t.Errorf("no bearer header: %d %s, want 401 UnauthorizedException", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"))
+		}
+
+		// A next token of another user, or a forged one.
+		other := setup(t, env, "carol")
+		otherTok := login(t, env, other)
+		page, err := p.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: otherTok.AccessToken, AccountId: aws.String(other.devAccount), MaxResults: aws.Int32(1)})
+		if err != nil || page.NextToken == nil {
+			t.Fatalf("ListAccountRoles(carol, 1) = %+v, %v", page, err)
+		}
+		var ire *ssotypes.InvalidRequestException
+		if _, err := p.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: tok.AccessToken, AccountId: aws.String(other.devAccount), NextToken: page.NextToken}); !errors.As(err, &ire) {
+			t.Errorf("ListAccountRoles with another user's nextToken = %v, want InvalidRequestException", err)
+		}
+		if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken, NextToken: aws.String("forged")}); !errors.As(err, &ire) {
+			t.Errorf("ListAccounts with a forged nextToken = %v, want InvalidRequestException", err)
+		}
+		if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken, MaxResults: aws.Int32(101)}); err == nil {
+			t.Errorf("ListAccounts(maxResults 101) succeeded")
+		}
+
+		// Logout: the token and its refresh token stop working.
+		if _, err := p.Logout(ctx, &sso.LogoutInput{AccessToken: tok.AccessToken}); err != nil {
+			t.Fatalf("Logout = %v", err)
+		}
+		var ue *ssotypes.UnauthorizedException
+		if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken}); !errors.As(err, &ue) {
+			t.Errorf("ListAccounts after Logout = %v, want UnauthorizedException", err)
+		}
+		if _, err := p.Logout(ctx, &sso.LogoutInput{AccessToken: tok.AccessToken}); !errors.As(err, &ue) {
+			t.Errorf("Logout again = %v, want UnauthorizedException", err)
+		}
+		if _, err := env.Server.OAuth().Authenticate(ctx, *otherTok.AccessToken); err != nil {
+			t.Errorf("another user's token after a logout: %v", err)
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package ssooidc
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/idcenter/idcenter/internal/awsproto"
+	"github.com/idcenter/idcenter/internal/idc"
+	"github.com/idcenter/idcenter/internal/oauth"
+)
+
+// Handler implements the sso-oidc operations on an oauth.Service.
+type Handler struct {
+	UnimplementedAPI
+	svc *oauth.Service
+}
+
+var _ API = (*Handler)(nil)
+
+// New returns the sso-oidc rest-json service backed by svc. Mount it with
+// Handler on each of its Routes.
+func New(svc *oauth.Service) *awsproto.RESTService {
+	return NewRESTService(&Handler{svc: svc}, MapError)
+}
+
+// NoStore wraps the service so that every response carries
+// Cache-Control: no-store (RFC 6749 §5.1: token responses must not be
+// cached; SECURITY.md TK-18).
+func NoStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RegisterClient implements API.
+func (h *Handler) RegisterClient(ctx context.Context, in *RegisterClientRequest) (*RegisterClientResponse, error) {
+	c, err := h.svc.RegisterClient(ctx, &oauth.Registration{
+		Name: in.ClientName, Type: in.ClientType, Scopes: in.Scopes, GrantTypes: in.GrantTypes,
+		RedirectURIs: in.RedirectUris, IssuerURL: in.IssuerUrl, EntitledApplicationARN: in.EntitledApplicationArn,
+	})
+	if err != nil {
+		return nil, err
+	}
+	issued, expires := c.IssuedAt.Unix(), c.SecretExpiresAt.Unix()
+	return &RegisterClientResponse{
+		ClientId: c.ClientID, ClientSecret: c.ClientSecret, ClientIdIssuedAt: &issued, ClientSecretExpiresAt: &expires,
+		AuthorizationEndpoint: c.AuthorizationEndpoint, TokenEndpoint: c.TokenEndpoint,
+	}, nil
+}
+
+// StartDeviceAuthorization implements API.
+func (h *Handler) StartDeviceAuthorization(ctx context.Context, in *StartDeviceAuthorizationRequest) (*StartDeviceAuthorizationResponse, error) {
+	d, err := h.svc.StartDeviceAuthorization(ctx, in.ClientId, in.ClientSecret, in.StartUrl)
+	if err != nil {
+		return nil, err
+	}
+	return &StartDeviceAuthorizationResponse{
+		DeviceCode: d.DeviceCode, UserCode: d.UserCode, VerificationUri: d.VerificationURI,
+		VerificationUriComplete: d.VerificationURIComplete, ExpiresIn: seconds(d.ExpiresIn), Interval: seconds(d.Interval),
+	}, nil
+}
+
+// CreateToken implements API.
+func (h *Handler) CreateToken(ctx context.Context, in *CreateTokenRequest) (*CreateTokenResponse, error) {
+	t, err := h.svc.CreateToken(ctx, &oauth.TokenRequest{
+		ClientID: in.ClientId, ClientSecret: in.ClientSecret, GrantType: in.GrantType, DeviceCode: in.DeviceCode,
+		Code: in.Code, RedirectURI: in.RedirectUri, CodeVerifier: in.CodeVerifier, RefreshToken: in.RefreshToken, Scopes: in.Scope,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &CreateTokenResponse{AccessToken: t.AccessToken, TokenType: t.TokenType, ExpiresIn: seconds(t.ExpiresIn), RefreshToken: t.RefreshToken}, nil
+}
+
+func seconds(d time.Duration) *int32 {
+	v := int32(d / time.Second)
+	return &v
+}
+
+// exceptions maps the service's OAuth error codes to the model's exceptions.
+var exceptions = map[oauth.Code]string{
+	oauth.CodeInvalidRequest:        "InvalidRequestException",
+	oauth.CodeInvalidClient:         "InvalidClientException",
+	oauth.CodeInvalidGrant:          "InvalidGrantException",
+	oauth.CodeUnauthorizedClient:    "UnauthorizedClientException",
+	oauth.CodeUnsupportedGrantType:  "UnsupportedGrantTypeException",
+	oauth.CodeInvalidScope:          "InvalidScopeException",
+	oauth.CodeAuthorizationPending:  "AuthorizationPendingException",
+	oauth.CodeSlowDown:              "SlowDownException",
+	oauth.CodeAccessDenied:          "AccessDeniedException",
+	oauth.CodeExpiredToken:          "ExpiredTokenException",
+	oauth.CodeInvalidClientMetadata: "InvalidClientMetadataException",
+	oauth.CodeInvalidRedirectURI:    "InvalidRedirectUriException",
+}
+
+// MapError is the one mapping from service errors to sso-oidc's wire
+// errors: each oauth.Error to its modelled exception (status from the
+// model, the OAuth code in "error", the description in
+// "error_description"), an idc invalid error to InvalidRequestException.
+// Anything else is an internal error.
+func MapError(err error) *awsproto.Error {
+	if e, ok := errors.AsType[*oauth.Error](err); ok {
+		if code, ok := exceptions[e.Code]; ok {
+			return &awsproto.Error{Code: code, Message: e.Description}
+		}
+	}
+	if e, ok := errors.AsType[*idc.Error](err); ok && e.Kind == idc.KindInvalid {
+		return &awsproto.Error{Code: "InvalidRequestException", Message: e.Msg}
+	}
+	return nil
+}

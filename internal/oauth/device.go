@@ -1,0 +1,432 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/idcenter/idcenter/internal/idc"
+	"github.com/idcenter/idcenter/internal/store"
+)
+
+// DeviceAuthorization is what StartDeviceAuthorization returns (RFC 8628
+// §3.2).
+type DeviceAuthorization struct {
+	DeviceCode              string
+	UserCode                string
+	VerificationURI         string
+	VerificationURIComplete string
+	ExpiresIn               time.Duration
+	Interval                time.Duration
+}
+
+// LogValue keeps the device code out of logs.
+func (d DeviceAuthorization) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("user_code", d.UserCode), slog.String("device_code", "REDACTED"))
+}
+
+// userCodeAlphabet is RFC 8628 §6.1's base-20 consonant alphabet: no
+// vowels (no words), no digits or look-alikes.
+const userCodeAlphabet = "BCDFGHJKLMNPQRSTVWXZ"
+
+// userCodeLen is the number of letters; 20^8 ≈ 2^34.6 codes.
+const userCodeLen = 8
+
+// newUserCode returns a user code in its display form, XXXX-XXXX.
+func newUserCode() string {
+	var b [userCodeLen]byte
+	var r [1]byte
+	for i := 0; i < userCodeLen; {
+		if _, err := rand.Read(r[:]); err != nil {
+			panic(err)
+		}
+		// Reject 240–255 so that each letter is equally likely.
+		if r[0] >= 240 {
+			continue
+		}
+		b[i] = userCodeAlphabet[int(r[0])%len(userCodeAlphabet)]
+		i++
+	}
+	return string(b[:4]) + "-" + string(b[4:])
+}
+
+// normalizeUserCode returns the canonical form (8 letters, no dash) of what
+// a user typed, accepting only the normalisations RFC 8628 §6.1 suggests:
+// any case, and dashes and ASCII spaces anywhere. Anything else (look-alike
+// characters, NUL, other letters, the wrong length) is refused.
+func normalizeUserCode(in string) (string, bool) {
+	if len(in) > 32 {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i < len(in); i++ {
+		c := in[i]
+		switch {
+		case c == '-' || c == ' ' || c == '\t':
+			continue
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		if !strings.ContainsRune(userCodeAlphabet, rune(c)) {
+			return "", false
+		}
+		b.WriteByte(c)
+	}
+	if b.Len() != userCodeLen {
+		return "", false
+	}
+	return b.String(), true
+}
+
+func displayUserCode(canon string) string { return canon[:4] + "-" + canon[4:] }
+
+// StartDeviceAuthorization starts a device authorization for a client
+// (sso-oidc StartDeviceAuthorization, RFC 8628 §3.1–3.2): InvalidClient for
+// a bad client id or secret, UnauthorizedClient when the client may not use
+// the device grant, InvalidRequest for a start URL that is not an http(s)
+// URL or differs from the client's issuer URL (SECURITY.md DF-17), SlowDown
+// when the client starts authorizations too fast.
+func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, clientSecret, startURL string) (*DeviceAuthorization, error) {
+	c, err := s.authenticateClient(ctx, clientID, clientSecret)
+	if err != nil {
+		return nil, err
+	}
+	if !allows(c, GrantDeviceCode) {
+		return nil, fail(CodeUnauthorizedClient, "The client is not registered for the device code grant")
+	}
+	if !validURL(startURL) {
+		return nil, fail(CodeInvalidRequest, "Invalid start URL")
+	}
+	if c.IssuerURL != "" && !sameStartURL(c.IssuerURL, startURL) {
+		return nil, fail(CodeInvalidRequest, "The start URL does not match the client's issuer URL")
+	}
+	now := s.now()
+	if !s.deviceLimit.allow(c.ClientID, now) {
+		return nil, fail(CodeSlowDown, "Too many device authorizations for this client; try again later")
+	}
+	deviceCode := randomToken(32)
+	d := &store.OAuthDeviceAuthorization{
+		DeviceCodeHash: s.hash(hashDeviceCode, deviceCode),
+		ClientID:       c.ClientID,
+		StartURL:       startURL,
+		Status:         store.DevicePending,
+		CreatedAt:      now,
+		ExpiresAt:      now.Add(DeviceCodeLifetime),
+	}
+	var userCode string
+	// A user code may collide with a live one; draw again (with about a
+	// thousand live codes a collision has odds of 1 in 25 million).
+	for attempt := 0; ; attempt++ {
+		userCode = newUserCode()
+		canon, _ := normalizeUserCode(userCode)
+		d.UserCodeHash = s.hash(hashUserCode, canon)
+		err = s.st.Tx(ctx, func(q store.Queries) error { return q.CreateDeviceAuthorization(ctx, d) })
+		if !errors.Is(err, store.ErrDuplicate) || attempt == 4 {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start device authorization: %w", err)
+	}
+	s.polls.start(d.DeviceCodeHash, c.ClientID, now, d.ExpiresAt)
+	verify := s.publicURL + "/device"
+	return &DeviceAuthorization{
+		DeviceCode:              deviceCode,
+		UserCode:                userCode,
+		VerificationURI:         verify,
+		VerificationURIComplete: verify + "?user_code=" + url.QueryEscape(userCode),
+		ExpiresIn:               DeviceCodeLifetime,
+		Interval:                PollInterval,
+	}, nil
+}
+
+// sameStartURL compares start URLs ignoring a trailing slash and the case
+// of the scheme and host.
+func sameStartURL(a, b string) bool {
+	pa, err1 := url.Parse(a)
+	pb, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return strings.EqualFold(pa.Scheme, pb.Scheme) && strings.EqualFold(pa.Host, pb.Host) &&
+		strings.TrimSuffix(pa.Path, "/") == strings.TrimSuffix(pb.Path, "/")
+}
+
+// deviceNotFound is the one answer for a user code that is unknown,
+// expired, already decided or malformed (SECURITY.md DF-04: no oracle).
+func deviceNotFound() *idc.Error {
+	return idc.NotFound("DEVICE", "", "The code is invalid or has expired.")
+}
+
+// DeviceByUserCode describes the pending device authorization a user typed
+// the code of, for the consent page: KindNotFound if it is unknown, expired
+// or already decided, KindThrottled when too many lookups have failed
+// lately (RFC 8628 §5.1; the budget is per replica: GuessBudget).
+func (s *Service) DeviceByUserCode(ctx context.Context, userCode string) (*idc.DevicePrompt, error) {
+	now := s.now()
+	d, err := s.pendingByUserCode(ctx, userCode, now)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.client(ctx, d.ClientID)
+	if err != nil {
+		return nil, fmt.Errorf("find client: %w", err)
+	}
+	canon, _ := normalizeUserCode(userCode)
+	return &idc.DevicePrompt{
+		UserCode:   displayUserCode(canon),
+		ClientID:   c.ClientID,
+		ClientName: c.Name,
+		Scopes:     c.Scopes,
+		ExpiresAt:  d.ExpiresAt,
+	}, nil
+}
+
+// GuessBudget describes the limit on failed user-code lookups: a burst of
+// GuessBurst, refilled at GuessRate per second, per replica. Over a code's
+// 10 minutes that is at most 60 + 1200 guesses, so the chance of guessing a
+// given live code is below 1260 / 20^8 ≈ 5·10⁻⁸ per replica; the web pages
+// add per-session and per-user caps.
+const (
+	GuessRate  = 2
+	GuessBurst = 60
+)
+
+func (s *Service) pendingByUserCode(ctx context.Context, userCode string, now time.Time) (*store.OAuthDeviceAuthorization, error) {
+	canon, ok := normalizeUserCode(userCode)
+	if !ok {
+		return nil, s.guessFailed(now)
+	}
+	d, err := s.st.GetDeviceAuthorizationByUserCode(ctx, s.hash(hashUserCode, canon))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, s.guessFailed(now)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find device authorization: %w", err)
+	}
+	if d.Status != store.DevicePending || !now.Before(d.ExpiresAt) {
+		return nil, s.guessFailed(now)
+	}
+	return d, nil
+}
+
+// guessFailed spends one failed-lookup token and returns the error to show.
+func (s *Service) guessFailed(now time.Time) error {
+	if !s.guessLimit.allow("", now) {
+		return &idc.Error{Kind: idc.KindThrottled, Msg: "Too many invalid codes were entered. Wait a minute and try again."}
+	}
+	return deviceNotFound()
+}
+
+// ApproveDevice approves the pending device authorization with userCode on
+// behalf of the signed-in session s: KindNotFound if it is unknown,
+// expired or already decided (of concurrent approvals exactly one
+// succeeds), KindUnauthenticated if s is not active.
+func (s *Service) ApproveDevice(ctx context.Context, userCode string, sess *idc.Session) error {
+	return s.decideDevice(ctx, userCode, sess, store.DeviceApproved)
+}
+
+// DenyDevice denies the pending device authorization with userCode, so
+// that the device's next poll gets AccessDenied. Errors as ApproveDevice.
+func (s *Service) DenyDevice(ctx context.Context, userCode string, sess *idc.Session) error {
+	return s.decideDevice(ctx, userCode, sess, store.DeviceDenied)
+}
+
+func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.Session, status string) error {
+	now := s.now()
+	if sess == nil || !sess.Active(now) {
+		return &idc.Error{Kind: idc.KindUnauthenticated, Msg: "Sign in again."}
+	}
+	canon, ok := normalizeUserCode(userCode)
+	if !ok {
+		return deviceNotFound()
+	}
+	var d *store.OAuthDeviceAuthorization
+	err := s.st.Tx(ctx, func(q store.Queries) error {
+		var err error
+		d, err = q.DecideDeviceAuthorization(ctx, s.hash(hashUserCode, canon), status, sess.ID, sess.IdentityStoreID, sess.UserID, now)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return deviceNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("decide device authorization: %w", err)
+	}
+	s.polls.decided(d.DeviceCodeHash)
+	return nil
+}
+
+// pollState is this replica's memory of a device code's polls (RFC 8628
+// §3.5): when it was last polled and the interval it is held to.
+type pollState struct {
+	clientID string
+	last     time.Time
+	interval time.Duration
+	polls    int
+	expires  time.Time
+	// pendingUntil is how long this replica answers polls from memory:
+	// until then it trusts that the code is still pending, without reading
+	// the store (an approval on this replica forgets the state at once; one
+	// on another replica is seen within PendingCacheTTL).
+	pendingUntil time.Time
+}
+
+// pollTable holds poll states. Polls of a pending code write nothing
+// durable; see the package documentation for replicas.
+type pollTable struct {
+	mu sync.Mutex
+	m  map[string]*pollState
+}
+
+// maxPollStates bounds the table; expired states are swept beyond it.
+const maxPollStates = 200000
+
+func (p *pollTable) start(hash, clientID string, now, expires time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sweepLocked(now)
+	p.m[hash] = &pollState{clientID: clientID, interval: PollInterval, expires: expires, pendingUntil: now.Add(PendingCacheTTL)}
+}
+
+func (p *pollTable) sweepLocked(now time.Time) {
+	if len(p.m) < maxPollStates {
+		return
+	}
+	for k, st := range p.m {
+		if now.After(st.expires) {
+			delete(p.m, k)
+		}
+	}
+	if len(p.m) >= maxPollStates {
+		clear(p.m)
+	}
+}
+
+// decided forgets the poll state of a code that is no longer pending.
+func (p *pollTable) decided(hash string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.m, hash)
+}
+
+// pollSlack tolerates network jitter: a poll may arrive this fraction of
+// the interval early.
+const pollSlack = 0.2
+
+// poll records a poll of a code the store just said is pending, at now,
+// and reports whether it came too early (see timed).
+func (p *pollTable) poll(hash, clientID string, now, expires time.Time) (tooFast bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.m[hash]
+	if st == nil || st.clientID != clientID {
+		p.sweepLocked(now)
+		st = &pollState{clientID: clientID, interval: PollInterval, expires: expires}
+		p.m[hash] = st
+	}
+	st.pendingUntil = now.Add(PendingCacheTTL)
+	return st.timed(now)
+}
+
+// pending answers a poll from memory when this replica knows the code of
+// clientID to be pending (see pollState.pendingUntil): known reports
+// whether it did, tooFast whether the poll came too early.
+func (p *pollTable) pending(hash, clientID string, now time.Time) (known, tooFast bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.m[hash]
+	if st == nil || st.clientID != clientID || !now.Before(st.pendingUntil) || !now.Before(st.expires) {
+		return false, false
+	}
+	return true, st.timed(now)
+}
+
+// timed records a poll at now and reports whether it came too early.
+// botocore polls once right after StartDeviceAuthorization and again right
+// after showing the code, so the first two polls are free; after that a
+// poll earlier than the interval (less the slack) is refused and the
+// interval grows by SlowDownStep "for this and all subsequent requests"
+// (RFC 8628 §3.5).
+func (st *pollState) timed(now time.Time) bool {
+	st.polls++
+	if st.polls > 2 && now.Sub(st.last) < time.Duration(float64(st.interval)*(1-pollSlack)) {
+		st.interval += SlowDownStep
+		st.last = now
+		return true
+	}
+	st.last = now
+	return false
+}
+
+// redeemDevice is the device_code grant (RFC 8628 §3.4–3.5).
+func (s *Service) redeemDevice(ctx context.Context, c *store.OAuthClient, deviceCode string, scopes []string) (*Token, error) {
+	if deviceCode == "" || len(deviceCode) > 256 {
+		return nil, fail(CodeInvalidRequest, "deviceCode is required for the device code grant")
+	}
+	if err := checkScopes(scopes, c.Scopes); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	hash := s.hash(hashDeviceCode, deviceCode)
+	if known, tooFast := s.polls.pending(hash, c.ClientID, now); known {
+		return nil, pendingError(tooFast)
+	}
+	d, err := s.st.GetDeviceAuthorization(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalidGrant()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find device authorization: %w", err)
+	}
+	if d.ClientID != c.ClientID {
+		// Another client's code (SECURITY.md DF-06): unchanged for its owner.
+		return nil, invalidGrant()
+	}
+	switch {
+	case d.Status == store.DeviceRedeemed:
+		return nil, invalidGrant()
+	case !now.Before(d.ExpiresAt):
+		return nil, fail(CodeExpiredToken, "The device code has expired")
+	case d.Status == store.DeviceDenied:
+		return nil, fail(CodeAccessDenied, "The user denied the authorization request")
+	case d.Status == store.DevicePending:
+		return nil, pendingError(s.polls.poll(hash, c.ClientID, now, d.ExpiresAt))
+	}
+	sess, err := s.activeSession(ctx, d.SessionID, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkUser(sess, d.IdentityStoreID, d.UserID); err != nil {
+		return nil, err
+	}
+	g, tok := s.newGrant(c, sess, c.Scopes, store.GrantFromDeviceCode, now)
+	err = s.st.Tx(ctx, func(q store.Queries) error {
+		if err := q.RedeemDeviceAuthorization(ctx, hash, c.ClientID, g.GrantID, now); err != nil {
+			return err
+		}
+		return q.CreateOAuthGrant(ctx, g)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		// Another poll redeemed it first.
+		return nil, invalidGrant()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redeem device code: %w", err)
+	}
+	s.polls.decided(hash)
+	return tok, nil
+}
+
+func pendingError(tooFast bool) error {
+	if tooFast {
+		return fail(CodeSlowDown, "Client is polling too fast")
+	}
+	return fail(CodeAuthorizationPending, "Authorization is still pending")
+}

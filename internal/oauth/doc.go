@@ -1,0 +1,44 @@
+// Package oauth owns sso-oidc (2019-06-10): client registration, the device
+// authorization grant (RFC 8628), the authorization code grant with PKCE
+// S256 (RFC 6749 §4.1, RFC 7636), rotating refresh tokens, and bearer
+// authentication of the access tokens it issues for the sso portal API.
+//
+// # Secrets
+//
+// Every identifier, code and token comes from crypto/rand. The store keeps
+// only keyed hashes (HMAC-SHA256 under a subkey of the master key) of client
+// secrets, device codes, user codes, authorization codes and refresh tokens;
+// client secrets are high-entropy, so no password KDF is needed. Access
+// tokens ("aoa…") are sealed, self-describing blobs (AES-256-GCM under the
+// keyring): they name their grant, session, user and expiry, so checking one
+// needs no lookup but the grant's and session's liveness, which is cached
+// for BearerCacheTTL. Refresh tokens ("aor…") are sealed too and carry their
+// grant and generation, so a rotated token that comes back is recognised as
+// reuse and revokes its family (RFC 9700 §4.14).
+//
+// # Lifetimes
+//
+// Device authorizations last DeviceCodeLifetime (expiresIn 600) with a poll
+// interval of 1 s; authorization codes AuthCodeLifetime. A client registered
+// with scopes (an sso-session profile) gets access tokens of
+// AccessTokenLifetime and a refresh token bounded by the sign-in session; a
+// client registered without scopes gets one access token for the rest of the
+// session and no refresh token, as IAM Identity Center does.
+//
+// # Replicas
+//
+// State lives in the store; single use (device codes, authorization codes,
+// refresh tokens) is decided by conditional updates in the database, so it
+// holds across replicas. Three things are per replica, in memory: poll
+// timing of pending device codes (no durable write per poll: a client whose
+// polls hop between replicas is held to the interval by each replica
+// separately); "still pending", trusted for PendingCacheTTL before the
+// store is read again, so an approval on another replica reaches the poller
+// within that time; and the bearer cache, so a revocation made on another
+// replica (Logout, sign-out, refresh-token reuse) takes effect there within
+// BearerCacheTTL.
+// The rate limits (RegisterClient, StartDeviceAuthorization per client,
+// failed user-code lookups) are per replica too.
+//
+// oauth imports idc, store and keys; never net/http, awsproto or an edge.
+package oauth

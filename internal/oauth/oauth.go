@@ -1,0 +1,247 @@
+package oauth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/idcenter/idcenter/internal/idc"
+	"github.com/idcenter/idcenter/internal/keys"
+	"github.com/idcenter/idcenter/internal/store"
+)
+
+// Lifetimes and limits. See the package documentation.
+const (
+	// ClientSecretLifetime is how long a registration's secret is valid.
+	ClientSecretLifetime = 90 * 24 * time.Hour
+	// DeviceCodeLifetime is the expiresIn of a device authorization.
+	DeviceCodeLifetime = 10 * time.Minute
+	// PollInterval is the interval a device authorization asks for.
+	PollInterval = time.Second
+	// SlowDownStep is added to a device code's interval after each
+	// slow_down (RFC 8628 §3.5).
+	SlowDownStep = 5 * time.Second
+	// AuthCodeLifetime is how long an authorization code may be redeemed
+	// (RFC 6749 §4.1.2 recommends at most 10 minutes; SECURITY.md TK-02
+	// at most 60 s).
+	AuthCodeLifetime = 60 * time.Second
+	// AccessTokenLifetime is the lifetime of access tokens of clients
+	// registered with scopes; their refresh tokens live as long as the
+	// sign-in session.
+	AccessTokenLifetime = time.Hour
+	// RefreshRetryGrace is how long after a rotation the previous refresh
+	// token is refused without revoking its family, so that a client whose
+	// response was lost can retry cleanly (SECURITY.md TK-13).
+	RefreshRetryGrace = 5 * time.Second
+	// BearerCacheTTL bounds how long a replica trusts its memory of a
+	// grant's and session's liveness when checking an access token: a
+	// revocation on another replica is honoured within this time.
+	BearerCacheTTL = 2 * time.Second
+	// PendingCacheTTL bounds how long a replica answers polls of a pending
+	// device code from memory: an approval made on another replica reaches
+	// the poller at most this much later (one on the same replica at once).
+	PendingCacheTTL = 2 * time.Second
+)
+
+// Grant types (RFC 6749 §4.1.3, §6; RFC 8628 §3.4).
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantDeviceCode        = "urn:ietf:params:oauth:grant-type:device_code"
+)
+
+// ScopeAccountAccess is the scope of the sso portal API (sso-session
+// profiles register it).
+const ScopeAccountAccess = "sso:account:access"
+
+// Sessions finds and ends web sign-in sessions; internal/auth implements it.
+type Sessions interface {
+	// Session returns a session; KindUnauthenticated if it is unknown,
+	// expired or revoked.
+	Session(ctx context.Context, id string) (*idc.Session, error)
+	// EndSession revokes a session; it is idempotent.
+	EndSession(ctx context.Context, id string) error
+}
+
+// Config is what a Service needs besides its dependencies.
+type Config struct {
+	// PublicURL is the external base URL without a trailing slash; the
+	// verification URIs are <PublicURL>/device.
+	PublicURL string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service implements sso-oidc. It is safe for concurrent use.
+type Service struct {
+	st        store.Store
+	keys      *keys.Keyring
+	sessions  Sessions
+	publicURL string
+	now       func() time.Time
+	hashKey   []byte
+
+	clients clientCache
+	polls   pollTable
+	bearers bearerCache
+
+	registerLimit *limiter // RegisterClient, one bucket for the replica
+	deviceLimit   *limiter // StartDeviceAuthorization, per client
+	guessLimit    *limiter // failed user-code lookups, one bucket
+}
+
+// New returns a Service on st, sealing tokens with kr and finding sign-in
+// sessions through sessions.
+func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Service {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{
+		st:            st,
+		keys:          kr,
+		sessions:      sessions,
+		publicURL:     strings.TrimSuffix(cfg.PublicURL, "/"),
+		now:           now,
+		hashKey:       kr.Derive("oauth-hash"),
+		clients:       clientCache{m: map[string]*store.OAuthClient{}},
+		polls:         pollTable{m: map[string]*pollState{}},
+		bearers:       bearerCache{m: map[string]bearerEntry{}},
+		registerLimit: newLimiter(50, 500),
+		deviceLimit:   newLimiter(100, 200),
+		guessLimit:    newLimiter(2, 60),
+	}
+}
+
+// hash returns the keyed hash (hex) under which a secret of a kind is
+// stored: HMAC-SHA256(subkey, kind || 0 || secret).
+func (s *Service) hash(kind, secret string) string {
+	m := hmac.New(sha256.New, s.hashKey)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(secret))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Hash kinds.
+const (
+	hashClientSecret = "client-secret"
+	hashDeviceCode   = "device-code"
+	hashUserCode     = "user-code"
+	hashAuthCode     = "auth-code"
+	hashRefresh      = "refresh-token"
+)
+
+// randomToken returns n random bytes in unpadded base64url.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func randomID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// limiter is a set of token buckets keyed by string. Buckets refill at rate
+// per second up to burst. It is safe for concurrent use.
+type limiter struct {
+	rate  float64
+	burst float64
+	mu    sync.Mutex
+	m     map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// maxBuckets bounds a limiter's memory; full buckets are dropped beyond it.
+const maxBuckets = 10000
+
+func newLimiter(rate, burst float64) *limiter {
+	return &limiter{rate: rate, burst: burst, m: map[string]*bucket{}}
+}
+
+// allow takes a token from key's bucket and reports whether there was one.
+func (l *limiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.m[key]
+	if b == nil {
+		if len(l.m) >= maxBuckets {
+			for k, old := range l.m {
+				if old.tokens+now.Sub(old.last).Seconds()*l.rate >= l.burst {
+					delete(l.m, k)
+				}
+			}
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.m[key] = b
+	}
+	if d := now.Sub(b.last).Seconds(); d > 0 {
+		b.tokens = min(l.burst, b.tokens+d*l.rate)
+		b.last = now
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// clientCache keeps registered clients (immutable once written) in memory.
+type clientCache struct {
+	mu sync.RWMutex
+	m  map[string]*store.OAuthClient
+}
+
+// maxCachedClients bounds the client cache; it is cleared beyond it.
+const maxCachedClients = 20000
+
+func (c *clientCache) get(id string) *store.OAuthClient {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[id]
+}
+
+func (c *clientCache) put(cl *store.OAuthClient) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedClients {
+		clear(c.m)
+	}
+	c.m[cl.ClientID] = cl
+}
+
+// sweepGrace keeps expired rows a while, so that a late poll or replay
+// still gets its precise answer (ExpiredToken, InvalidGrant) rather than
+// "unknown".
+const sweepGrace = time.Hour
+
+// Sweep deletes device authorizations, authorization codes and grants that
+// expired more than an hour ago, and registrations whose secret did, and
+// returns how many rows it deleted. A background job of the server calls
+// it periodically; it is safe to run on several replicas at once.
+func (s *Service) Sweep(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.st.Tx(ctx, func(q store.Queries) error {
+		var err error
+		n, err = q.DeleteExpiredOAuth(ctx, s.now().Add(-sweepGrace))
+		return err
+	})
+	return n, err
+}
