@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // MaxBodyBytes caps AWS JSON request bodies; a larger body is answered with
@@ -39,7 +40,15 @@ type Router struct {
 	// failure that is not an *Error), with the cause, so that the caller can
 	// log it once. The client only ever sees a generic message.
 	OnInternalError func(ctx context.Context, op string, err error)
+
+	// bufs holds *[]byte response buffers for JSONAppender outputs: a
+	// ListUsers page is tens of kilobytes, which would otherwise be grown
+	// from scratch for every response.
+	bufs sync.Pool
 }
+
+// maxPooledBuf is the largest response buffer kept for reuse.
+const maxPooledBuf = 256 << 10
 
 // NewRouter returns a Router for services, authenticating every request with
 // auth (nil disables authentication: only for tests). It panics if two
@@ -189,7 +198,19 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b := []byte("{}")
 	if out != nil {
-		if b, err = json.Marshal(out); err != nil {
+		if a, ok := out.(JSONAppender); ok {
+			bp, _ := rt.bufs.Get().(*[]byte)
+			if bp == nil {
+				bp = new([]byte)
+			}
+			if b, err = a.AppendJSON((*bp)[:0]); err == nil && cap(b) <= maxPooledBuf {
+				// Returned after w.Write below, which keeps no reference.
+				defer func() { *bp = b[:0]; rt.bufs.Put(bp) }()
+			}
+		} else {
+			b, err = json.Marshal(out)
+		}
+		if err != nil {
 			rt.internal(ctx, op, fmt.Errorf("encode %s output: %w", op, err))
 			writeError(w, svc, InternalError())
 			return

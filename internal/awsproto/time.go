@@ -18,9 +18,11 @@ type Time struct{ time.Time }
 func TimePtr(t time.Time) *Time { return &Time{t} }
 
 // MarshalJSON encodes t as epoch seconds with millisecond precision.
-func (t Time) MarshalJSON() ([]byte, error) {
+func (t Time) MarshalJSON() ([]byte, error) { return t.AppendJSON(nil), nil }
+
+// AppendJSON appends what MarshalJSON returns to b.
+func (t Time) AppendJSON(b []byte) []byte {
 	ms := t.UnixMilli()
-	var b []byte
 	if ms < 0 {
 		b = append(b, '-')
 		ms = -ms
@@ -28,10 +30,10 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	b = strconv.AppendInt(b, ms/1000, 10)
 	frac := ms % 1000
 	if frac == 0 {
-		return b, nil
+		return b
 	}
-	b = fmt.Appendf(b, ".%03d", frac)
-	return bytes.TrimRight(b, "0"), nil
+	b = append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+	return bytes.TrimRight(b, "0")
 }
 
 // UnmarshalJSON decodes epoch seconds (number or numeric string) or an

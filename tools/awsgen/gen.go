@@ -138,12 +138,17 @@ func orderedMembers(raw json.RawMessage) ([]member, error) {
 	return out, nil
 }
 
-func generateFile(botocore, version string, t target) ([]byte, error) {
+// generateFile returns zz_generated.go and zz_generated_json_test.go for t.
+func generateFile(botocore, version string, t target) (src, test []byte, err error) {
 	m, err := readModel(botocore, t)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return generate(m, version, t)
+	if src, err = generate(m, version, t); err != nil {
+		return nil, nil, err
+	}
+	test, err = generateJSONTest(m, version, t)
+	return src, test, err
 }
 
 // reserved are identifiers the generated file declares itself.
@@ -256,6 +261,9 @@ func generate(m *model, version string, t target) ([]byte, error) {
 			continue
 		}
 		if err := g.structType(name, s); err != nil {
+			return nil, err
+		}
+		if err := g.structJSON(name, s); err != nil {
 			return nil, err
 		}
 	}

@@ -39,21 +39,23 @@ func TestGeneratedUpToDate(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	for _, tg := range targets {
-		t.Run(tg.pkg, func(t *testing.T) {
-			rel := filepath.Join("internal", "api", tg.pkg, "zz_generated.go")
-			got, err := os.ReadFile(filepath.Join(tmp, rel))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := os.ReadFile(filepath.Join(repo, rel))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s is stale; run go run ./tools/awsgen (-committed +generated):\n%s", rel,
-					cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
-			}
-		})
+		for _, file := range []string{"zz_generated.go", "zz_generated_json_test.go"} {
+			t.Run(tg.pkg+"/"+file, func(t *testing.T) {
+				rel := filepath.Join("internal", "api", tg.pkg, file)
+				got, err := os.ReadFile(filepath.Join(tmp, rel))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := os.ReadFile(filepath.Join(repo, rel))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s is stale; run go run ./tools/awsgen (-committed +generated):\n%s", rel,
+						cmp.Diff(strings.Split(string(want), "\n"), strings.Split(string(got), "\n")))
+				}
+			})
+		}
 	}
 }
 

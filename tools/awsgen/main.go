@@ -1,7 +1,10 @@
 // Command awsgen generates internal/api/<service>/zz_generated.go from the
 // botocore service models: the awsproto model (shapes, constraints, errors),
-// a Go type per structure shape, the API interface, UnimplementedAPI and the
+// a Go type per structure shape with a reflection-free JSON encoder
+// (AppendJSON, MarshalJSON), the API interface, UnimplementedAPI and the
 // dispatch table of the service's protocol (JSON 1.1, rest-json or query).
+// Beside it, zz_generated_json_test.go checks those encoders against
+// encoding/json.
 //
 // Usage, from anywhere inside the module:
 //
@@ -49,15 +52,18 @@ func run(botocore, root string) error {
 		return err
 	}
 	for _, t := range targets {
-		src, err := generateFile(botocore, version, t)
+		src, test, err := generateFile(botocore, version, t)
 		if err != nil {
 			return err
 		}
-		path := filepath.Join(root, "internal", "api", t.pkg, "zz_generated.go")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		dir := filepath.Join(root, "internal", "api", t.pkg)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, src, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "zz_generated.go"), src, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "zz_generated_json_test.go"), test, 0o644); err != nil {
 			return err
 		}
 	}

@@ -151,6 +151,75 @@ type Address struct {
 	Primary       *bool  `json:"Primary,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Address) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Address) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.StreetAddress != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"StreetAddress\":"...)
+		b = awsproto.AppendJSONString(b, v.StreetAddress)
+	}
+	if v.Locality != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Locality\":"...)
+		b = awsproto.AppendJSONString(b, v.Locality)
+	}
+	if v.Region != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Region\":"...)
+		b = awsproto.AppendJSONString(b, v.Region)
+	}
+	if v.PostalCode != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PostalCode\":"...)
+		b = awsproto.AppendJSONString(b, v.PostalCode)
+	}
+	if v.Country != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Country\":"...)
+		b = awsproto.AppendJSONString(b, v.Country)
+	}
+	if v.Formatted != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Formatted\":"...)
+		b = awsproto.AppendJSONString(b, v.Formatted)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Primary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Primary\":"...)
+		b = awsproto.AppendJSONBool(b, *v.Primary)
+	}
+	return append(b, '}'), nil
+}
+
 // AlternateIdentifier is the identitystore shape AlternateIdentifier.
 // It is a union: exactly one member is set.
 type AlternateIdentifier struct {
@@ -158,10 +227,70 @@ type AlternateIdentifier struct {
 	UniqueAttribute *UniqueAttribute `json:"UniqueAttribute,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AlternateIdentifier) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AlternateIdentifier) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ExternalId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ExternalId\":"...)
+		if b, err = v.ExternalId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.UniqueAttribute != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UniqueAttribute\":"...)
+		if b, err = v.UniqueAttribute.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // AttributeOperation is the identitystore shape AttributeOperation.
 type AttributeOperation struct {
 	AttributePath  string          `json:"AttributePath,omitempty"`
 	AttributeValue json.RawMessage `json:"AttributeValue,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AttributeOperation) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AttributeOperation) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AttributePath != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AttributePath\":"...)
+		b = awsproto.AppendJSONString(b, v.AttributePath)
+	}
+	if len(v.AttributeValue) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AttributeValue\":"...)
+		if b, err = awsproto.AppendJSONRaw(b, v.AttributeValue); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreateGroupMembershipRequest is the identitystore shape CreateGroupMembershipRequest.
@@ -171,10 +300,73 @@ type CreateGroupMembershipRequest struct {
 	MemberId        *MemberId `json:"MemberId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateGroupMembershipRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateGroupMembershipRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.MemberId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MemberId\":"...)
+		if b, err = v.MemberId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateGroupMembershipResponse is the identitystore shape CreateGroupMembershipResponse.
 type CreateGroupMembershipResponse struct {
 	MembershipId    string `json:"MembershipId,omitempty"`
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateGroupMembershipResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateGroupMembershipResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.MembershipId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MembershipId\":"...)
+		b = awsproto.AppendJSONString(b, v.MembershipId)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	return append(b, '}'), nil
 }
 
 // CreateGroupRequest is the identitystore shape CreateGroupRequest.
@@ -184,10 +376,71 @@ type CreateGroupRequest struct {
 	Description     string `json:"Description,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateGroupRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateGroupRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.DisplayName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayName\":"...)
+		b = awsproto.AppendJSONString(b, v.DisplayName)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateGroupResponse is the identitystore shape CreateGroupResponse.
 type CreateGroupResponse struct {
 	GroupId         string `json:"GroupId,omitempty"`
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateGroupResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateGroupResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	return append(b, '}'), nil
 }
 
 // CreateUserRequest is the identitystore shape CreateUserRequest.
@@ -213,10 +466,266 @@ type CreateUserRequest struct {
 	Extensions        map[string]json.RawMessage `json:"Extensions,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateUserRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateUserRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserName\":"...)
+		b = awsproto.AppendJSONString(b, v.UserName)
+	}
+	if v.Name != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		if b, err = v.Name.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.DisplayName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayName\":"...)
+		b = awsproto.AppendJSONString(b, v.DisplayName)
+	}
+	if v.NickName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NickName\":"...)
+		b = awsproto.AppendJSONString(b, v.NickName)
+	}
+	if v.ProfileUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProfileUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.ProfileUrl)
+	}
+	if len(v.Emails) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Emails\":"...)
+		if v.Emails == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Emails {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Emails[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.Addresses) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Addresses\":"...)
+		if v.Addresses == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Addresses {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Addresses[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.PhoneNumbers) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PhoneNumbers\":"...)
+		if v.PhoneNumbers == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PhoneNumbers {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PhoneNumbers[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.UserType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserType\":"...)
+		b = awsproto.AppendJSONString(b, v.UserType)
+	}
+	if v.Title != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Title\":"...)
+		b = awsproto.AppendJSONString(b, v.Title)
+	}
+	if v.PreferredLanguage != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PreferredLanguage\":"...)
+		b = awsproto.AppendJSONString(b, v.PreferredLanguage)
+	}
+	if v.Locale != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Locale\":"...)
+		b = awsproto.AppendJSONString(b, v.Locale)
+	}
+	if v.Timezone != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Timezone\":"...)
+		b = awsproto.AppendJSONString(b, v.Timezone)
+	}
+	if len(v.Photos) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Photos\":"...)
+		if v.Photos == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Photos {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Photos[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Website != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Website\":"...)
+		b = awsproto.AppendJSONString(b, v.Website)
+	}
+	if v.Birthdate != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Birthdate\":"...)
+		b = awsproto.AppendJSONString(b, v.Birthdate)
+	}
+	if len(v.Roles) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Roles\":"...)
+		if v.Roles == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Roles {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Roles[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.Extensions) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Extensions\":"...)
+		if v.Extensions == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for i0, k0 := range awsproto.SortedKeys(v.Extensions) {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, k0)
+				b = append(b, ':')
+				e0 := v.Extensions[k0]
+				if b, err = awsproto.AppendJSONRaw(b, e0); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, '}')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateUserResponse is the identitystore shape CreateUserResponse.
 type CreateUserResponse struct {
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
 	UserId          string `json:"UserId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateUserResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateUserResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	return append(b, '}'), nil
 }
 
 // DeleteGroupMembershipRequest is the identitystore shape DeleteGroupMembershipRequest.
@@ -225,8 +734,44 @@ type DeleteGroupMembershipRequest struct {
 	MembershipId    string `json:"MembershipId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteGroupMembershipRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteGroupMembershipRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.MembershipId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MembershipId\":"...)
+		b = awsproto.AppendJSONString(b, v.MembershipId)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteGroupMembershipResponse is the identitystore shape DeleteGroupMembershipResponse.
 type DeleteGroupMembershipResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteGroupMembershipResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteGroupMembershipResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteGroupRequest is the identitystore shape DeleteGroupRequest.
@@ -235,8 +780,44 @@ type DeleteGroupRequest struct {
 	GroupId         string `json:"GroupId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteGroupRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteGroupRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteGroupResponse is the identitystore shape DeleteGroupResponse.
 type DeleteGroupResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteGroupResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteGroupResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DeleteUserRequest is the identitystore shape DeleteUserRequest.
@@ -245,14 +826,77 @@ type DeleteUserRequest struct {
 	UserId          string `json:"UserId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteUserRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteUserRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	return append(b, '}'), nil
+}
+
 // DeleteUserResponse is the identitystore shape DeleteUserResponse.
 type DeleteUserResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteUserResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteUserResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // DescribeGroupMembershipRequest is the identitystore shape DescribeGroupMembershipRequest.
 type DescribeGroupMembershipRequest struct {
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
 	MembershipId    string `json:"MembershipId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeGroupMembershipRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeGroupMembershipRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.MembershipId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MembershipId\":"...)
+		b = awsproto.AppendJSONString(b, v.MembershipId)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeGroupMembershipResponse is the identitystore shape DescribeGroupMembershipResponse.
@@ -267,10 +911,108 @@ type DescribeGroupMembershipResponse struct {
 	UpdatedBy       string         `json:"UpdatedBy,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeGroupMembershipResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeGroupMembershipResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.MembershipId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MembershipId\":"...)
+		b = awsproto.AppendJSONString(b, v.MembershipId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.MemberId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MemberId\":"...)
+		if b, err = v.MemberId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.CreatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedAt\":"...)
+		b = v.CreatedAt.AppendJSON(b)
+	}
+	if v.UpdatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedAt\":"...)
+		b = v.UpdatedAt.AppendJSON(b)
+	}
+	if v.CreatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedBy)
+	}
+	if v.UpdatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.UpdatedBy)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeGroupRequest is the identitystore shape DescribeGroupRequest.
 type DescribeGroupRequest struct {
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
 	GroupId         string `json:"GroupId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeGroupRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeGroupRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeGroupResponse is the identitystore shape DescribeGroupResponse.
@@ -286,11 +1028,145 @@ type DescribeGroupResponse struct {
 	IdentityStoreId string         `json:"IdentityStoreId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeGroupResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeGroupResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.DisplayName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayName\":"...)
+		b = awsproto.AppendJSONString(b, v.DisplayName)
+	}
+	if len(v.ExternalIds) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ExternalIds\":"...)
+		if v.ExternalIds == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ExternalIds {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ExternalIds[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.CreatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedAt\":"...)
+		b = v.CreatedAt.AppendJSON(b)
+	}
+	if v.UpdatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedAt\":"...)
+		b = v.UpdatedAt.AppendJSON(b)
+	}
+	if v.CreatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedBy)
+	}
+	if v.UpdatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.UpdatedBy)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeUserRequest is the identitystore shape DescribeUserRequest.
 type DescribeUserRequest struct {
 	IdentityStoreId string   `json:"IdentityStoreId,omitempty"`
 	UserId          string   `json:"UserId,omitempty"`
 	Extensions      []string `json:"Extensions,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeUserRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeUserRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	if len(v.Extensions) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Extensions\":"...)
+		if v.Extensions == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Extensions {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.Extensions[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeUserResponse is the identitystore shape DescribeUserResponse.
@@ -323,11 +1199,336 @@ type DescribeUserResponse struct {
 	Extensions        map[string]json.RawMessage `json:"Extensions,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeUserResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeUserResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	if v.UserName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserName\":"...)
+		b = awsproto.AppendJSONString(b, v.UserName)
+	}
+	if len(v.ExternalIds) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ExternalIds\":"...)
+		if v.ExternalIds == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ExternalIds {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ExternalIds[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Name != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		if b, err = v.Name.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.DisplayName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayName\":"...)
+		b = awsproto.AppendJSONString(b, v.DisplayName)
+	}
+	if v.NickName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NickName\":"...)
+		b = awsproto.AppendJSONString(b, v.NickName)
+	}
+	if v.ProfileUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProfileUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.ProfileUrl)
+	}
+	if len(v.Emails) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Emails\":"...)
+		if v.Emails == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Emails {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Emails[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.Addresses) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Addresses\":"...)
+		if v.Addresses == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Addresses {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Addresses[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.PhoneNumbers) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PhoneNumbers\":"...)
+		if v.PhoneNumbers == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PhoneNumbers {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PhoneNumbers[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.UserType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserType\":"...)
+		b = awsproto.AppendJSONString(b, v.UserType)
+	}
+	if v.Title != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Title\":"...)
+		b = awsproto.AppendJSONString(b, v.Title)
+	}
+	if v.PreferredLanguage != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PreferredLanguage\":"...)
+		b = awsproto.AppendJSONString(b, v.PreferredLanguage)
+	}
+	if v.Locale != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Locale\":"...)
+		b = awsproto.AppendJSONString(b, v.Locale)
+	}
+	if v.Timezone != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Timezone\":"...)
+		b = awsproto.AppendJSONString(b, v.Timezone)
+	}
+	if v.UserStatus != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserStatus\":"...)
+		b = awsproto.AppendJSONString(b, v.UserStatus)
+	}
+	if len(v.Photos) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Photos\":"...)
+		if v.Photos == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Photos {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Photos[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Website != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Website\":"...)
+		b = awsproto.AppendJSONString(b, v.Website)
+	}
+	if v.Birthdate != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Birthdate\":"...)
+		b = awsproto.AppendJSONString(b, v.Birthdate)
+	}
+	if len(v.Roles) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Roles\":"...)
+		if v.Roles == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Roles {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Roles[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.CreatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedAt\":"...)
+		b = v.CreatedAt.AppendJSON(b)
+	}
+	if v.CreatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedBy)
+	}
+	if v.UpdatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedAt\":"...)
+		b = v.UpdatedAt.AppendJSON(b)
+	}
+	if v.UpdatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.UpdatedBy)
+	}
+	if len(v.Extensions) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Extensions\":"...)
+		if v.Extensions == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for i0, k0 := range awsproto.SortedKeys(v.Extensions) {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, k0)
+				b = append(b, ':')
+				e0 := v.Extensions[k0]
+				if b, err = awsproto.AppendJSONRaw(b, e0); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, '}')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // Email is the identitystore shape Email.
 type Email struct {
 	Value   string `json:"Value,omitempty"`
 	Type    string `json:"Type,omitempty"`
 	Primary *bool  `json:"Primary,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Email) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Email) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Primary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Primary\":"...)
+		b = awsproto.AppendJSONBool(b, *v.Primary)
+	}
+	return append(b, '}'), nil
 }
 
 // ExternalId is the identitystore shape ExternalId.
@@ -336,10 +1537,64 @@ type ExternalId struct {
 	Id     string `json:"Id,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ExternalId) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ExternalId) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Issuer != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Issuer\":"...)
+		b = awsproto.AppendJSONString(b, v.Issuer)
+	}
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	return append(b, '}'), nil
+}
+
 // Filter is the identitystore shape Filter.
 type Filter struct {
 	AttributePath  string `json:"AttributePath,omitempty"`
 	AttributeValue string `json:"AttributeValue,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Filter) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Filter) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AttributePath != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AttributePath\":"...)
+		b = awsproto.AppendJSONString(b, v.AttributePath)
+	}
+	if v.AttributeValue != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AttributeValue\":"...)
+		b = awsproto.AppendJSONString(b, v.AttributeValue)
+	}
+	return append(b, '}'), nil
 }
 
 // GetGroupIdRequest is the identitystore shape GetGroupIdRequest.
@@ -348,10 +1603,66 @@ type GetGroupIdRequest struct {
 	AlternateIdentifier *AlternateIdentifier `json:"AlternateIdentifier,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetGroupIdRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetGroupIdRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.AlternateIdentifier != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AlternateIdentifier\":"...)
+		if b, err = v.AlternateIdentifier.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // GetGroupIdResponse is the identitystore shape GetGroupIdResponse.
 type GetGroupIdResponse struct {
 	GroupId         string `json:"GroupId,omitempty"`
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetGroupIdResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetGroupIdResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	return append(b, '}'), nil
 }
 
 // GetGroupMembershipIdRequest is the identitystore shape GetGroupMembershipIdRequest.
@@ -361,10 +1672,73 @@ type GetGroupMembershipIdRequest struct {
 	MemberId        *MemberId `json:"MemberId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetGroupMembershipIdRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetGroupMembershipIdRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.MemberId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MemberId\":"...)
+		if b, err = v.MemberId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // GetGroupMembershipIdResponse is the identitystore shape GetGroupMembershipIdResponse.
 type GetGroupMembershipIdResponse struct {
 	MembershipId    string `json:"MembershipId,omitempty"`
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetGroupMembershipIdResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetGroupMembershipIdResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.MembershipId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MembershipId\":"...)
+		b = awsproto.AppendJSONString(b, v.MembershipId)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	return append(b, '}'), nil
 }
 
 // GetUserIdRequest is the identitystore shape GetUserIdRequest.
@@ -373,10 +1747,66 @@ type GetUserIdRequest struct {
 	AlternateIdentifier *AlternateIdentifier `json:"AlternateIdentifier,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetUserIdRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetUserIdRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.AlternateIdentifier != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AlternateIdentifier\":"...)
+		if b, err = v.AlternateIdentifier.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // GetUserIdResponse is the identitystore shape GetUserIdResponse.
 type GetUserIdResponse struct {
 	IdentityStoreId string `json:"IdentityStoreId,omitempty"`
 	UserId          string `json:"UserId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GetUserIdResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GetUserIdResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	return append(b, '}'), nil
 }
 
 // Group is the identitystore shape Group.
@@ -392,6 +1822,95 @@ type Group struct {
 	IdentityStoreId string         `json:"IdentityStoreId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Group) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Group) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.DisplayName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayName\":"...)
+		b = awsproto.AppendJSONString(b, v.DisplayName)
+	}
+	if len(v.ExternalIds) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ExternalIds\":"...)
+		if v.ExternalIds == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ExternalIds {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ExternalIds[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.CreatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedAt\":"...)
+		b = v.CreatedAt.AppendJSON(b)
+	}
+	if v.UpdatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedAt\":"...)
+		b = v.UpdatedAt.AppendJSON(b)
+	}
+	if v.CreatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedBy)
+	}
+	if v.UpdatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.UpdatedBy)
+	}
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	return append(b, '}'), nil
+}
+
 // GroupMembership is the identitystore shape GroupMembership.
 type GroupMembership struct {
 	IdentityStoreId string         `json:"IdentityStoreId,omitempty"`
@@ -404,11 +1923,118 @@ type GroupMembership struct {
 	UpdatedBy       string         `json:"UpdatedBy,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GroupMembership) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GroupMembership) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.MembershipId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MembershipId\":"...)
+		b = awsproto.AppendJSONString(b, v.MembershipId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.MemberId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MemberId\":"...)
+		if b, err = v.MemberId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.CreatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedAt\":"...)
+		b = v.CreatedAt.AppendJSON(b)
+	}
+	if v.UpdatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedAt\":"...)
+		b = v.UpdatedAt.AppendJSON(b)
+	}
+	if v.CreatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedBy)
+	}
+	if v.UpdatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.UpdatedBy)
+	}
+	return append(b, '}'), nil
+}
+
 // GroupMembershipExistenceResult is the identitystore shape GroupMembershipExistenceResult.
 type GroupMembershipExistenceResult struct {
 	GroupId          string    `json:"GroupId,omitempty"`
 	MemberId         *MemberId `json:"MemberId,omitempty"`
 	MembershipExists *bool     `json:"MembershipExists,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v GroupMembershipExistenceResult) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *GroupMembershipExistenceResult) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.MemberId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MemberId\":"...)
+		if b, err = v.MemberId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.MembershipExists != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MembershipExists\":"...)
+		b = awsproto.AppendJSONBool(b, *v.MembershipExists)
+	}
+	return append(b, '}'), nil
 }
 
 // IsMemberInGroupsRequest is the identitystore shape IsMemberInGroupsRequest.
@@ -418,9 +2044,85 @@ type IsMemberInGroupsRequest struct {
 	GroupIds        []string  `json:"GroupIds"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v IsMemberInGroupsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *IsMemberInGroupsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.MemberId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MemberId\":"...)
+		if b, err = v.MemberId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"GroupIds\":"...)
+	if v.GroupIds == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.GroupIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = awsproto.AppendJSONString(b, v.GroupIds[i0])
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
 // IsMemberInGroupsResponse is the identitystore shape IsMemberInGroupsResponse.
 type IsMemberInGroupsResponse struct {
 	Results []GroupMembershipExistenceResult `json:"Results"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v IsMemberInGroupsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *IsMemberInGroupsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Results\":"...)
+	if v.Results == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Results {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Results[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
 }
 
 // ListGroupMembershipsForMemberRequest is the identitystore shape ListGroupMembershipsForMemberRequest.
@@ -431,10 +2133,93 @@ type ListGroupMembershipsForMemberRequest struct {
 	NextToken       string    `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListGroupMembershipsForMemberRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListGroupMembershipsForMemberRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.MemberId != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MemberId\":"...)
+		if b, err = v.MemberId.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListGroupMembershipsForMemberResponse is the identitystore shape ListGroupMembershipsForMemberResponse.
 type ListGroupMembershipsForMemberResponse struct {
 	GroupMemberships []GroupMembership `json:"GroupMemberships"`
 	NextToken        string            `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListGroupMembershipsForMemberResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListGroupMembershipsForMemberResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"GroupMemberships\":"...)
+	if v.GroupMemberships == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.GroupMemberships {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.GroupMemberships[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListGroupMembershipsRequest is the identitystore shape ListGroupMembershipsRequest.
@@ -445,10 +2230,89 @@ type ListGroupMembershipsRequest struct {
 	NextToken       string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListGroupMembershipsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListGroupMembershipsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListGroupMembershipsResponse is the identitystore shape ListGroupMembershipsResponse.
 type ListGroupMembershipsResponse struct {
 	GroupMemberships []GroupMembership `json:"GroupMemberships"`
 	NextToken        string            `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListGroupMembershipsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListGroupMembershipsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"GroupMemberships\":"...)
+	if v.GroupMemberships == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.GroupMemberships {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.GroupMemberships[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListGroupsRequest is the identitystore shape ListGroupsRequest.
@@ -459,10 +2323,102 @@ type ListGroupsRequest struct {
 	Filters         []Filter `json:"Filters,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListGroupsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListGroupsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if len(v.Filters) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filters\":"...)
+		if v.Filters == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Filters {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Filters[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // ListGroupsResponse is the identitystore shape ListGroupsResponse.
 type ListGroupsResponse struct {
 	Groups    []Group `json:"Groups"`
 	NextToken string  `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListGroupsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListGroupsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Groups\":"...)
+	if v.Groups == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Groups {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Groups[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListUsersRequest is the identitystore shape ListUsersRequest.
@@ -474,16 +2430,146 @@ type ListUsersRequest struct {
 	Filters         []Filter `json:"Filters,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListUsersRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListUsersRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if len(v.Extensions) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Extensions\":"...)
+		if v.Extensions == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Extensions {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.Extensions[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if len(v.Filters) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filters\":"...)
+		if v.Filters == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Filters {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Filters[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // ListUsersResponse is the identitystore shape ListUsersResponse.
 type ListUsersResponse struct {
 	Users     []User `json:"Users"`
 	NextToken string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListUsersResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListUsersResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Users\":"...)
+	if v.Users == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Users {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Users[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // MemberId is the identitystore shape MemberId.
 // It is a union: exactly one member is set.
 type MemberId struct {
 	UserId string `json:"UserId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v MemberId) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *MemberId) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	return append(b, '}'), nil
 }
 
 // Name is the identitystore shape Name.
@@ -496,11 +2582,100 @@ type Name struct {
 	HonorificSuffix string `json:"HonorificSuffix,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Name) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Name) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Formatted != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Formatted\":"...)
+		b = awsproto.AppendJSONString(b, v.Formatted)
+	}
+	if v.FamilyName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FamilyName\":"...)
+		b = awsproto.AppendJSONString(b, v.FamilyName)
+	}
+	if v.GivenName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GivenName\":"...)
+		b = awsproto.AppendJSONString(b, v.GivenName)
+	}
+	if v.MiddleName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MiddleName\":"...)
+		b = awsproto.AppendJSONString(b, v.MiddleName)
+	}
+	if v.HonorificPrefix != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"HonorificPrefix\":"...)
+		b = awsproto.AppendJSONString(b, v.HonorificPrefix)
+	}
+	if v.HonorificSuffix != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"HonorificSuffix\":"...)
+		b = awsproto.AppendJSONString(b, v.HonorificSuffix)
+	}
+	return append(b, '}'), nil
+}
+
 // PhoneNumber is the identitystore shape PhoneNumber.
 type PhoneNumber struct {
 	Value   string `json:"Value,omitempty"`
 	Type    string `json:"Type,omitempty"`
 	Primary *bool  `json:"Primary,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PhoneNumber) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PhoneNumber) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Primary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Primary\":"...)
+		b = awsproto.AppendJSONBool(b, *v.Primary)
+	}
+	return append(b, '}'), nil
 }
 
 // Photo is the identitystore shape Photo.
@@ -511,6 +2686,47 @@ type Photo struct {
 	Primary *bool  `json:"Primary,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Photo) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Photo) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Display != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Display\":"...)
+		b = awsproto.AppendJSONString(b, v.Display)
+	}
+	if v.Primary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Primary\":"...)
+		b = awsproto.AppendJSONBool(b, *v.Primary)
+	}
+	return append(b, '}'), nil
+}
+
 // Role is the identitystore shape Role.
 type Role struct {
 	Value   string `json:"Value,omitempty"`
@@ -518,10 +2734,73 @@ type Role struct {
 	Primary *bool  `json:"Primary,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Role) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Role) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Primary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Primary\":"...)
+		b = awsproto.AppendJSONBool(b, *v.Primary)
+	}
+	return append(b, '}'), nil
+}
+
 // UniqueAttribute is the identitystore shape UniqueAttribute.
 type UniqueAttribute struct {
 	AttributePath  string          `json:"AttributePath,omitempty"`
 	AttributeValue json.RawMessage `json:"AttributeValue,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UniqueAttribute) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UniqueAttribute) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AttributePath != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AttributePath\":"...)
+		b = awsproto.AppendJSONString(b, v.AttributePath)
+	}
+	if len(v.AttributeValue) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AttributeValue\":"...)
+		if b, err = awsproto.AppendJSONRaw(b, v.AttributeValue); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // UpdateGroupRequest is the identitystore shape UpdateGroupRequest.
@@ -531,8 +2810,62 @@ type UpdateGroupRequest struct {
 	Operations      []AttributeOperation `json:"Operations"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateGroupRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateGroupRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.GroupId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GroupId\":"...)
+		b = awsproto.AppendJSONString(b, v.GroupId)
+	}
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Operations\":"...)
+	if v.Operations == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Operations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Operations[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateGroupResponse is the identitystore shape UpdateGroupResponse.
 type UpdateGroupResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateGroupResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateGroupResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // UpdateUserRequest is the identitystore shape UpdateUserRequest.
@@ -542,8 +2875,62 @@ type UpdateUserRequest struct {
 	Operations      []AttributeOperation `json:"Operations"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateUserRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateUserRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Operations\":"...)
+	if v.Operations == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Operations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Operations[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateUserResponse is the identitystore shape UpdateUserResponse.
 type UpdateUserResponse struct {
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateUserResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateUserResponse) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
 }
 
 // User is the identitystore shape User.
@@ -574,6 +2961,297 @@ type User struct {
 	UpdatedAt         *awsproto.Time             `json:"UpdatedAt,omitempty"`
 	UpdatedBy         string                     `json:"UpdatedBy,omitempty"`
 	Extensions        map[string]json.RawMessage `json:"Extensions,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v User) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *User) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.IdentityStoreId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IdentityStoreId\":"...)
+		b = awsproto.AppendJSONString(b, v.IdentityStoreId)
+	}
+	if v.UserId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserId\":"...)
+		b = awsproto.AppendJSONString(b, v.UserId)
+	}
+	if v.UserName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserName\":"...)
+		b = awsproto.AppendJSONString(b, v.UserName)
+	}
+	if len(v.ExternalIds) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ExternalIds\":"...)
+		if v.ExternalIds == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ExternalIds {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ExternalIds[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Name != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		if b, err = v.Name.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.DisplayName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DisplayName\":"...)
+		b = awsproto.AppendJSONString(b, v.DisplayName)
+	}
+	if v.NickName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NickName\":"...)
+		b = awsproto.AppendJSONString(b, v.NickName)
+	}
+	if v.ProfileUrl != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ProfileUrl\":"...)
+		b = awsproto.AppendJSONString(b, v.ProfileUrl)
+	}
+	if len(v.Emails) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Emails\":"...)
+		if v.Emails == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Emails {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Emails[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.Addresses) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Addresses\":"...)
+		if v.Addresses == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Addresses {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Addresses[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if len(v.PhoneNumbers) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PhoneNumbers\":"...)
+		if v.PhoneNumbers == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PhoneNumbers {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PhoneNumbers[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.UserType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserType\":"...)
+		b = awsproto.AppendJSONString(b, v.UserType)
+	}
+	if v.Title != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Title\":"...)
+		b = awsproto.AppendJSONString(b, v.Title)
+	}
+	if v.PreferredLanguage != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PreferredLanguage\":"...)
+		b = awsproto.AppendJSONString(b, v.PreferredLanguage)
+	}
+	if v.Locale != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Locale\":"...)
+		b = awsproto.AppendJSONString(b, v.Locale)
+	}
+	if v.Timezone != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Timezone\":"...)
+		b = awsproto.AppendJSONString(b, v.Timezone)
+	}
+	if v.UserStatus != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UserStatus\":"...)
+		b = awsproto.AppendJSONString(b, v.UserStatus)
+	}
+	if len(v.Photos) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Photos\":"...)
+		if v.Photos == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Photos {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Photos[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.Website != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Website\":"...)
+		b = awsproto.AppendJSONString(b, v.Website)
+	}
+	if v.Birthdate != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Birthdate\":"...)
+		b = awsproto.AppendJSONString(b, v.Birthdate)
+	}
+	if len(v.Roles) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Roles\":"...)
+		if v.Roles == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Roles {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Roles[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.CreatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedAt\":"...)
+		b = v.CreatedAt.AppendJSON(b)
+	}
+	if v.CreatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.CreatedBy)
+	}
+	if v.UpdatedAt != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedAt\":"...)
+		b = v.UpdatedAt.AppendJSON(b)
+	}
+	if v.UpdatedBy != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"UpdatedBy\":"...)
+		b = awsproto.AppendJSONString(b, v.UpdatedBy)
+	}
+	if len(v.Extensions) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Extensions\":"...)
+		if v.Extensions == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '{')
+			for i0, k0 := range awsproto.SortedKeys(v.Extensions) {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, k0)
+				b = append(b, ':')
+				e0 := v.Extensions[k0]
+				if b, err = awsproto.AppendJSONRaw(b, e0); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, '}')
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // API is the identitystore service. Implementations embed UnimplementedAPI and

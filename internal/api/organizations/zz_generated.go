@@ -361,9 +361,51 @@ type AcceptHandshakeRequest struct {
 	HandshakeId string `json:"HandshakeId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AcceptHandshakeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AcceptHandshakeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.HandshakeId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"HandshakeId\":"...)
+		b = awsproto.AppendJSONString(b, v.HandshakeId)
+	}
+	return append(b, '}'), nil
+}
+
 // AcceptHandshakeResponse is the organizations shape AcceptHandshakeResponse.
 type AcceptHandshakeResponse struct {
 	Handshake *Handshake `json:"Handshake,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AcceptHandshakeResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AcceptHandshakeResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Handshake != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshake\":"...)
+		if b, err = v.Handshake.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // Account is the organizations shape Account.
@@ -379,10 +421,124 @@ type Account struct {
 	JoinedTimestamp *awsproto.Time `json:"JoinedTimestamp,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Account) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Account) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.Email != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Email\":"...)
+		b = awsproto.AppendJSONString(b, v.Email)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.State != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"State\":"...)
+		b = awsproto.AppendJSONString(b, v.State)
+	}
+	if len(v.Paths) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Paths\":"...)
+		if v.Paths == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Paths {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.Paths[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.JoinedMethod != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"JoinedMethod\":"...)
+		b = awsproto.AppendJSONString(b, v.JoinedMethod)
+	}
+	if v.JoinedTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"JoinedTimestamp\":"...)
+		b = v.JoinedTimestamp.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
 // AttachPolicyRequest is the organizations shape AttachPolicyRequest.
 type AttachPolicyRequest struct {
 	PolicyId string `json:"PolicyId,omitempty"`
 	TargetId string `json:"TargetId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v AttachPolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *AttachPolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyId\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyId)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	return append(b, '}'), nil
 }
 
 // CancelHandshakeRequest is the organizations shape CancelHandshakeRequest.
@@ -390,9 +546,51 @@ type CancelHandshakeRequest struct {
 	HandshakeId string `json:"HandshakeId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CancelHandshakeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CancelHandshakeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.HandshakeId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"HandshakeId\":"...)
+		b = awsproto.AppendJSONString(b, v.HandshakeId)
+	}
+	return append(b, '}'), nil
+}
+
 // CancelHandshakeResponse is the organizations shape CancelHandshakeResponse.
 type CancelHandshakeResponse struct {
 	Handshake *Handshake `json:"Handshake,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CancelHandshakeResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CancelHandshakeResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Handshake != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshake\":"...)
+		if b, err = v.Handshake.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // Child is the organizations shape Child.
@@ -401,9 +599,56 @@ type Child struct {
 	Type string `json:"Type,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Child) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Child) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	return append(b, '}'), nil
+}
+
 // CloseAccountRequest is the organizations shape CloseAccountRequest.
 type CloseAccountRequest struct {
 	AccountId string `json:"AccountId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CloseAccountRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CloseAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	return append(b, '}'), nil
 }
 
 // CreateAccountRequest is the organizations shape CreateAccountRequest.
@@ -415,9 +660,92 @@ type CreateAccountRequest struct {
 	Tags                   []Tag  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateAccountRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Email != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Email\":"...)
+		b = awsproto.AppendJSONString(b, v.Email)
+	}
+	if v.AccountName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountName\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountName)
+	}
+	if v.RoleName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RoleName\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleName)
+	}
+	if v.IamUserAccessToBilling != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IamUserAccessToBilling\":"...)
+		b = awsproto.AppendJSONString(b, v.IamUserAccessToBilling)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateAccountResponse is the organizations shape CreateAccountResponse.
 type CreateAccountResponse struct {
 	CreateAccountStatus *CreateAccountStatus `json:"CreateAccountStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateAccountResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateAccountResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.CreateAccountStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreateAccountStatus\":"...)
+		if b, err = v.CreateAccountStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreateAccountStatus is the organizations shape CreateAccountStatus.
@@ -432,6 +760,75 @@ type CreateAccountStatus struct {
 	FailureReason      string         `json:"FailureReason,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateAccountStatus) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateAccountStatus) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.AccountName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountName\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountName)
+	}
+	if v.State != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"State\":"...)
+		b = awsproto.AppendJSONString(b, v.State)
+	}
+	if v.RequestedTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RequestedTimestamp\":"...)
+		b = v.RequestedTimestamp.AppendJSON(b)
+	}
+	if v.CompletedTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CompletedTimestamp\":"...)
+		b = v.CompletedTimestamp.AppendJSON(b)
+	}
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.GovCloudAccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"GovCloudAccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.GovCloudAccountId)
+	}
+	if v.FailureReason != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FailureReason\":"...)
+		b = awsproto.AppendJSONString(b, v.FailureReason)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateGovCloudAccountRequest is the organizations shape CreateGovCloudAccountRequest.
 type CreateGovCloudAccountRequest struct {
 	Email                  string `json:"Email,omitempty"`
@@ -441,9 +838,92 @@ type CreateGovCloudAccountRequest struct {
 	Tags                   []Tag  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateGovCloudAccountRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateGovCloudAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Email != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Email\":"...)
+		b = awsproto.AppendJSONString(b, v.Email)
+	}
+	if v.AccountName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountName\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountName)
+	}
+	if v.RoleName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RoleName\":"...)
+		b = awsproto.AppendJSONString(b, v.RoleName)
+	}
+	if v.IamUserAccessToBilling != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"IamUserAccessToBilling\":"...)
+		b = awsproto.AppendJSONString(b, v.IamUserAccessToBilling)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateGovCloudAccountResponse is the organizations shape CreateGovCloudAccountResponse.
 type CreateGovCloudAccountResponse struct {
 	CreateAccountStatus *CreateAccountStatus `json:"CreateAccountStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateGovCloudAccountResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateGovCloudAccountResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.CreateAccountStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreateAccountStatus\":"...)
+		if b, err = v.CreateAccountStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreateOrganizationRequest is the organizations shape CreateOrganizationRequest.
@@ -451,9 +931,51 @@ type CreateOrganizationRequest struct {
 	FeatureSet string `json:"FeatureSet,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateOrganizationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateOrganizationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.FeatureSet != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FeatureSet\":"...)
+		b = awsproto.AppendJSONString(b, v.FeatureSet)
+	}
+	return append(b, '}'), nil
+}
+
 // CreateOrganizationResponse is the organizations shape CreateOrganizationResponse.
 type CreateOrganizationResponse struct {
 	Organization *Organization `json:"Organization,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateOrganizationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateOrganizationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Organization != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Organization\":"...)
+		if b, err = v.Organization.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreateOrganizationalUnitRequest is the organizations shape CreateOrganizationalUnitRequest.
@@ -463,9 +985,78 @@ type CreateOrganizationalUnitRequest struct {
 	Tags     []Tag  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateOrganizationalUnitRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateOrganizationalUnitRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ParentId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ParentId\":"...)
+		b = awsproto.AppendJSONString(b, v.ParentId)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreateOrganizationalUnitResponse is the organizations shape CreateOrganizationalUnitResponse.
 type CreateOrganizationalUnitResponse struct {
 	OrganizationalUnit *OrganizationalUnit `json:"OrganizationalUnit,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreateOrganizationalUnitResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreateOrganizationalUnitResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OrganizationalUnit != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OrganizationalUnit\":"...)
+		if b, err = v.OrganizationalUnit.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // CreatePolicyRequest is the organizations shape CreatePolicyRequest.
@@ -477,9 +1068,92 @@ type CreatePolicyRequest struct {
 	Tags        []Tag  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreatePolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreatePolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Content != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Content\":"...)
+		b = awsproto.AppendJSONString(b, v.Content)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // CreatePolicyResponse is the organizations shape CreatePolicyResponse.
 type CreatePolicyResponse struct {
 	Policy *Policy `json:"Policy,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v CreatePolicyResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *CreatePolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Policy != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policy\":"...)
+		if b, err = v.Policy.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DeclineHandshakeRequest is the organizations shape DeclineHandshakeRequest.
@@ -487,9 +1161,51 @@ type DeclineHandshakeRequest struct {
 	HandshakeId string `json:"HandshakeId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeclineHandshakeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeclineHandshakeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.HandshakeId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"HandshakeId\":"...)
+		b = awsproto.AppendJSONString(b, v.HandshakeId)
+	}
+	return append(b, '}'), nil
+}
+
 // DeclineHandshakeResponse is the organizations shape DeclineHandshakeResponse.
 type DeclineHandshakeResponse struct {
 	Handshake *Handshake `json:"Handshake,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeclineHandshakeResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeclineHandshakeResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Handshake != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshake\":"...)
+		if b, err = v.Handshake.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DelegatedAdministrator is the organizations shape DelegatedAdministrator.
@@ -505,10 +1221,113 @@ type DelegatedAdministrator struct {
 	DelegationEnabledDate *awsproto.Time `json:"DelegationEnabledDate,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DelegatedAdministrator) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DelegatedAdministrator) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.Email != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Email\":"...)
+		b = awsproto.AppendJSONString(b, v.Email)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.State != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"State\":"...)
+		b = awsproto.AppendJSONString(b, v.State)
+	}
+	if v.JoinedMethod != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"JoinedMethod\":"...)
+		b = awsproto.AppendJSONString(b, v.JoinedMethod)
+	}
+	if v.JoinedTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"JoinedTimestamp\":"...)
+		b = v.JoinedTimestamp.AppendJSON(b)
+	}
+	if v.DelegationEnabledDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DelegationEnabledDate\":"...)
+		b = v.DelegationEnabledDate.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
 // DelegatedService is the organizations shape DelegatedService.
 type DelegatedService struct {
 	ServicePrincipal      string         `json:"ServicePrincipal,omitempty"`
 	DelegationEnabledDate *awsproto.Time `json:"DelegationEnabledDate,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DelegatedService) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DelegatedService) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ServicePrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ServicePrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.ServicePrincipal)
+	}
+	if v.DelegationEnabledDate != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DelegationEnabledDate\":"...)
+		b = v.DelegationEnabledDate.AppendJSON(b)
+	}
+	return append(b, '}'), nil
 }
 
 // DeleteOrganizationalUnitRequest is the organizations shape DeleteOrganizationalUnitRequest.
@@ -516,9 +1335,49 @@ type DeleteOrganizationalUnitRequest struct {
 	OrganizationalUnitId string `json:"OrganizationalUnitId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeleteOrganizationalUnitRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeleteOrganizationalUnitRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OrganizationalUnitId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OrganizationalUnitId\":"...)
+		b = awsproto.AppendJSONString(b, v.OrganizationalUnitId)
+	}
+	return append(b, '}'), nil
+}
+
 // DeletePolicyRequest is the organizations shape DeletePolicyRequest.
 type DeletePolicyRequest struct {
 	PolicyId string `json:"PolicyId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeletePolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeletePolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyId\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyId)
+	}
+	return append(b, '}'), nil
 }
 
 // DeregisterDelegatedAdministratorRequest is the organizations shape DeregisterDelegatedAdministratorRequest.
@@ -527,9 +1386,58 @@ type DeregisterDelegatedAdministratorRequest struct {
 	ServicePrincipal string `json:"ServicePrincipal,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DeregisterDelegatedAdministratorRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DeregisterDelegatedAdministratorRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.ServicePrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ServicePrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.ServicePrincipal)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeAccountRequest is the organizations shape DescribeAccountRequest.
 type DescribeAccountRequest struct {
 	AccountId string `json:"AccountId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeAccountRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeAccountResponse is the organizations shape DescribeAccountResponse.
@@ -537,14 +1445,78 @@ type DescribeAccountResponse struct {
 	Account *Account `json:"Account,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeAccountResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeAccountResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Account != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Account\":"...)
+		if b, err = v.Account.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeCreateAccountStatusRequest is the organizations shape DescribeCreateAccountStatusRequest.
 type DescribeCreateAccountStatusRequest struct {
 	CreateAccountRequestId string `json:"CreateAccountRequestId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeCreateAccountStatusRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeCreateAccountStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.CreateAccountRequestId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreateAccountRequestId\":"...)
+		b = awsproto.AppendJSONString(b, v.CreateAccountRequestId)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeCreateAccountStatusResponse is the organizations shape DescribeCreateAccountStatusResponse.
 type DescribeCreateAccountStatusResponse struct {
 	CreateAccountStatus *CreateAccountStatus `json:"CreateAccountStatus,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeCreateAccountStatusResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeCreateAccountStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.CreateAccountStatus != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreateAccountStatus\":"...)
+		if b, err = v.CreateAccountStatus.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeEffectivePolicyRequest is the organizations shape DescribeEffectivePolicyRequest.
@@ -553,9 +1525,58 @@ type DescribeEffectivePolicyRequest struct {
 	TargetId   string `json:"TargetId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeEffectivePolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeEffectivePolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeEffectivePolicyResponse is the organizations shape DescribeEffectivePolicyResponse.
 type DescribeEffectivePolicyResponse struct {
 	EffectivePolicy *EffectivePolicy `json:"EffectivePolicy,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeEffectivePolicyResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeEffectivePolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.EffectivePolicy != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EffectivePolicy\":"...)
+		if b, err = v.EffectivePolicy.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeHandshakeRequest is the organizations shape DescribeHandshakeRequest.
@@ -563,9 +1584,51 @@ type DescribeHandshakeRequest struct {
 	HandshakeId string `json:"HandshakeId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeHandshakeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeHandshakeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.HandshakeId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"HandshakeId\":"...)
+		b = awsproto.AppendJSONString(b, v.HandshakeId)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeHandshakeResponse is the organizations shape DescribeHandshakeResponse.
 type DescribeHandshakeResponse struct {
 	Handshake *Handshake `json:"Handshake,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeHandshakeResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeHandshakeResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Handshake != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshake\":"...)
+		if b, err = v.Handshake.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeOrganizationResponse is the organizations shape DescribeOrganizationResponse.
@@ -573,9 +1636,51 @@ type DescribeOrganizationResponse struct {
 	Organization *Organization `json:"Organization,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeOrganizationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeOrganizationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Organization != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Organization\":"...)
+		if b, err = v.Organization.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeOrganizationalUnitRequest is the organizations shape DescribeOrganizationalUnitRequest.
 type DescribeOrganizationalUnitRequest struct {
 	OrganizationalUnitId string `json:"OrganizationalUnitId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeOrganizationalUnitRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeOrganizationalUnitRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OrganizationalUnitId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OrganizationalUnitId\":"...)
+		b = awsproto.AppendJSONString(b, v.OrganizationalUnitId)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeOrganizationalUnitResponse is the organizations shape DescribeOrganizationalUnitResponse.
@@ -583,9 +1688,51 @@ type DescribeOrganizationalUnitResponse struct {
 	OrganizationalUnit *OrganizationalUnit `json:"OrganizationalUnit,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeOrganizationalUnitResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeOrganizationalUnitResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OrganizationalUnit != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OrganizationalUnit\":"...)
+		if b, err = v.OrganizationalUnit.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DescribePolicyRequest is the organizations shape DescribePolicyRequest.
 type DescribePolicyRequest struct {
 	PolicyId string `json:"PolicyId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribePolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribePolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyId\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyId)
+	}
+	return append(b, '}'), nil
 }
 
 // DescribePolicyResponse is the organizations shape DescribePolicyResponse.
@@ -593,9 +1740,53 @@ type DescribePolicyResponse struct {
 	Policy *Policy `json:"Policy,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribePolicyResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribePolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Policy != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policy\":"...)
+		if b, err = v.Policy.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeResourcePolicyResponse is the organizations shape DescribeResourcePolicyResponse.
 type DescribeResourcePolicyResponse struct {
 	ResourcePolicy *ResourcePolicy `json:"ResourcePolicy,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeResourcePolicyResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeResourcePolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResourcePolicy != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourcePolicy\":"...)
+		if b, err = v.ResourcePolicy.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DescribeResponsibilityTransferRequest is the organizations shape DescribeResponsibilityTransferRequest.
@@ -603,9 +1794,55 @@ type DescribeResponsibilityTransferRequest struct {
 	Id string `json:"Id,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeResponsibilityTransferRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeResponsibilityTransferRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	return append(b, '}'), nil
+}
+
 // DescribeResponsibilityTransferResponse is the organizations shape DescribeResponsibilityTransferResponse.
 type DescribeResponsibilityTransferResponse struct {
 	ResponsibilityTransfer *ResponsibilityTransfer `json:"ResponsibilityTransfer,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DescribeResponsibilityTransferResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DescribeResponsibilityTransferResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResponsibilityTransfer != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResponsibilityTransfer\":"...)
+		if b, err = v.ResponsibilityTransfer.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // DetachPolicyRequest is the organizations shape DetachPolicyRequest.
@@ -614,9 +1851,56 @@ type DetachPolicyRequest struct {
 	TargetId string `json:"TargetId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DetachPolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DetachPolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyId\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyId)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	return append(b, '}'), nil
+}
+
 // DisableAWSServiceAccessRequest is the organizations shape DisableAWSServiceAccessRequest.
 type DisableAWSServiceAccessRequest struct {
 	ServicePrincipal string `json:"ServicePrincipal,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DisableAWSServiceAccessRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DisableAWSServiceAccessRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ServicePrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ServicePrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.ServicePrincipal)
+	}
+	return append(b, '}'), nil
 }
 
 // DisablePolicyTypeRequest is the organizations shape DisablePolicyTypeRequest.
@@ -625,9 +1909,58 @@ type DisablePolicyTypeRequest struct {
 	PolicyType string `json:"PolicyType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DisablePolicyTypeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DisablePolicyTypeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RootId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RootId\":"...)
+		b = awsproto.AppendJSONString(b, v.RootId)
+	}
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	return append(b, '}'), nil
+}
+
 // DisablePolicyTypeResponse is the organizations shape DisablePolicyTypeResponse.
 type DisablePolicyTypeResponse struct {
 	Root *Root `json:"Root,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v DisablePolicyTypeResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *DisablePolicyTypeResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Root != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Root\":"...)
+		if b, err = v.Root.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // EffectivePolicy is the organizations shape EffectivePolicy.
@@ -638,6 +1971,47 @@ type EffectivePolicy struct {
 	PolicyType           string         `json:"PolicyType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EffectivePolicy) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EffectivePolicy) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyContent != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyContent\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyContent)
+	}
+	if v.LastUpdatedTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"LastUpdatedTimestamp\":"...)
+		b = v.LastUpdatedTimestamp.AppendJSON(b)
+	}
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	return append(b, '}'), nil
+}
+
 // EffectivePolicyValidationError is the organizations shape EffectivePolicyValidationError.
 type EffectivePolicyValidationError struct {
 	ErrorCode            string   `json:"ErrorCode,omitempty"`
@@ -646,18 +2020,121 @@ type EffectivePolicyValidationError struct {
 	ContributingPolicies []string `json:"ContributingPolicies,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EffectivePolicyValidationError) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EffectivePolicyValidationError) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ErrorCode != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ErrorCode\":"...)
+		b = awsproto.AppendJSONString(b, v.ErrorCode)
+	}
+	if v.ErrorMessage != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ErrorMessage\":"...)
+		b = awsproto.AppendJSONString(b, v.ErrorMessage)
+	}
+	if v.PathToError != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PathToError\":"...)
+		b = awsproto.AppendJSONString(b, v.PathToError)
+	}
+	if len(v.ContributingPolicies) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ContributingPolicies\":"...)
+		if v.ContributingPolicies == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ContributingPolicies {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.ContributingPolicies[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // EnableAWSServiceAccessRequest is the organizations shape EnableAWSServiceAccessRequest.
 type EnableAWSServiceAccessRequest struct {
 	ServicePrincipal string `json:"ServicePrincipal,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EnableAWSServiceAccessRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EnableAWSServiceAccessRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ServicePrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ServicePrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.ServicePrincipal)
+	}
+	return append(b, '}'), nil
 }
 
 // EnableAllFeaturesRequest is the organizations shape EnableAllFeaturesRequest.
 type EnableAllFeaturesRequest struct {
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EnableAllFeaturesRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EnableAllFeaturesRequest) AppendJSON(b []byte) ([]byte, error) {
+	return append(b, "{}"...), nil
+}
+
 // EnableAllFeaturesResponse is the organizations shape EnableAllFeaturesResponse.
 type EnableAllFeaturesResponse struct {
 	Handshake *Handshake `json:"Handshake,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EnableAllFeaturesResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EnableAllFeaturesResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Handshake != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshake\":"...)
+		if b, err = v.Handshake.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // EnablePolicyTypeRequest is the organizations shape EnablePolicyTypeRequest.
@@ -666,15 +2143,91 @@ type EnablePolicyTypeRequest struct {
 	PolicyType string `json:"PolicyType,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EnablePolicyTypeRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EnablePolicyTypeRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.RootId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RootId\":"...)
+		b = awsproto.AppendJSONString(b, v.RootId)
+	}
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	return append(b, '}'), nil
+}
+
 // EnablePolicyTypeResponse is the organizations shape EnablePolicyTypeResponse.
 type EnablePolicyTypeResponse struct {
 	Root *Root `json:"Root,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EnablePolicyTypeResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EnablePolicyTypeResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Root != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Root\":"...)
+		if b, err = v.Root.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // EnabledServicePrincipal is the organizations shape EnabledServicePrincipal.
 type EnabledServicePrincipal struct {
 	ServicePrincipal string         `json:"ServicePrincipal,omitempty"`
 	DateEnabled      *awsproto.Time `json:"DateEnabled,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v EnabledServicePrincipal) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *EnabledServicePrincipal) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ServicePrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ServicePrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.ServicePrincipal)
+	}
+	if v.DateEnabled != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DateEnabled\":"...)
+		b = v.DateEnabled.AppendJSON(b)
+	}
+	return append(b, '}'), nil
 }
 
 // Handshake is the organizations shape Handshake.
@@ -689,16 +2242,165 @@ type Handshake struct {
 	Resources           []HandshakeResource `json:"Resources,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Handshake) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Handshake) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if len(v.Parties) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Parties\":"...)
+		if v.Parties == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Parties {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Parties[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.State != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"State\":"...)
+		b = awsproto.AppendJSONString(b, v.State)
+	}
+	if v.RequestedTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"RequestedTimestamp\":"...)
+		b = v.RequestedTimestamp.AppendJSON(b)
+	}
+	if v.ExpirationTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ExpirationTimestamp\":"...)
+		b = v.ExpirationTimestamp.AppendJSON(b)
+	}
+	if v.Action != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Action\":"...)
+		b = awsproto.AppendJSONString(b, v.Action)
+	}
+	if len(v.Resources) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Resources\":"...)
+		if v.Resources == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Resources {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Resources[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // HandshakeFilter is the organizations shape HandshakeFilter.
 type HandshakeFilter struct {
 	ActionType        string `json:"ActionType,omitempty"`
 	ParentHandshakeId string `json:"ParentHandshakeId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v HandshakeFilter) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *HandshakeFilter) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ActionType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ActionType\":"...)
+		b = awsproto.AppendJSONString(b, v.ActionType)
+	}
+	if v.ParentHandshakeId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ParentHandshakeId\":"...)
+		b = awsproto.AppendJSONString(b, v.ParentHandshakeId)
+	}
+	return append(b, '}'), nil
+}
+
 // HandshakeParty is the organizations shape HandshakeParty.
 type HandshakeParty struct {
 	Id   string `json:"Id,omitempty"`
 	Type string `json:"Type,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v HandshakeParty) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *HandshakeParty) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	return append(b, '}'), nil
 }
 
 // HandshakeResource is the organizations shape HandshakeResource.
@@ -708,6 +2410,53 @@ type HandshakeResource struct {
 	Resources []HandshakeResource `json:"Resources,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v HandshakeResource) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *HandshakeResource) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if len(v.Resources) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Resources\":"...)
+		if v.Resources == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Resources {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Resources[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // InviteAccountToOrganizationRequest is the organizations shape InviteAccountToOrganizationRequest.
 type InviteAccountToOrganizationRequest struct {
 	Target *HandshakeParty `json:"Target,omitempty"`
@@ -715,9 +2464,80 @@ type InviteAccountToOrganizationRequest struct {
 	Tags   []Tag           `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v InviteAccountToOrganizationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *InviteAccountToOrganizationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Target != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Target\":"...)
+		if b, err = v.Target.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Notes != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Notes\":"...)
+		b = awsproto.AppendJSONString(b, v.Notes)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // InviteAccountToOrganizationResponse is the organizations shape InviteAccountToOrganizationResponse.
 type InviteAccountToOrganizationResponse struct {
 	Handshake *Handshake `json:"Handshake,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v InviteAccountToOrganizationResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *InviteAccountToOrganizationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Handshake != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshake\":"...)
+		if b, err = v.Handshake.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // InviteOrganizationToTransferResponsibilityRequest is the organizations shape InviteOrganizationToTransferResponsibilityRequest.
@@ -730,9 +2550,105 @@ type InviteOrganizationToTransferResponsibilityRequest struct {
 	Tags           []Tag           `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v InviteOrganizationToTransferResponsibilityRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *InviteOrganizationToTransferResponsibilityRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Target != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Target\":"...)
+		if b, err = v.Target.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Notes != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Notes\":"...)
+		b = awsproto.AppendJSONString(b, v.Notes)
+	}
+	if v.StartTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"StartTimestamp\":"...)
+		b = v.StartTimestamp.AppendJSON(b)
+	}
+	if v.SourceName != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SourceName\":"...)
+		b = awsproto.AppendJSONString(b, v.SourceName)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // InviteOrganizationToTransferResponsibilityResponse is the organizations shape InviteOrganizationToTransferResponsibilityResponse.
 type InviteOrganizationToTransferResponsibilityResponse struct {
 	Handshake *Handshake `json:"Handshake,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v InviteOrganizationToTransferResponsibilityResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *InviteOrganizationToTransferResponsibilityResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Handshake != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshake\":"...)
+		if b, err = v.Handshake.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // ListAWSServiceAccessForOrganizationRequest is the organizations shape ListAWSServiceAccessForOrganizationRequest.
@@ -741,10 +2657,81 @@ type ListAWSServiceAccessForOrganizationRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAWSServiceAccessForOrganizationRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAWSServiceAccessForOrganizationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListAWSServiceAccessForOrganizationResponse is the organizations shape ListAWSServiceAccessForOrganizationResponse.
 type ListAWSServiceAccessForOrganizationResponse struct {
 	EnabledServicePrincipals []EnabledServicePrincipal `json:"EnabledServicePrincipals,omitempty"`
 	NextToken                string                    `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAWSServiceAccessForOrganizationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAWSServiceAccessForOrganizationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.EnabledServicePrincipals) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EnabledServicePrincipals\":"...)
+		if v.EnabledServicePrincipals == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.EnabledServicePrincipals {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.EnabledServicePrincipals[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountsForParentRequest is the organizations shape ListAccountsForParentRequest.
@@ -754,10 +2741,84 @@ type ListAccountsForParentRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsForParentRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsForParentRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ParentId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ParentId\":"...)
+		b = awsproto.AppendJSONString(b, v.ParentId)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountsForParentResponse is the organizations shape ListAccountsForParentResponse.
 type ListAccountsForParentResponse struct {
 	Accounts  []Account `json:"Accounts,omitempty"`
 	NextToken string    `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsForParentResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsForParentResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Accounts) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Accounts\":"...)
+		if v.Accounts == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Accounts {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Accounts[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountsRequest is the organizations shape ListAccountsRequest.
@@ -766,10 +2827,77 @@ type ListAccountsRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountsResponse is the organizations shape ListAccountsResponse.
 type ListAccountsResponse struct {
 	Accounts  []Account `json:"Accounts,omitempty"`
 	NextToken string    `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Accounts) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Accounts\":"...)
+		if v.Accounts == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Accounts {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Accounts[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListAccountsWithInvalidEffectivePolicyRequest is the organizations shape ListAccountsWithInvalidEffectivePolicyRequest.
@@ -779,11 +2907,96 @@ type ListAccountsWithInvalidEffectivePolicyRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsWithInvalidEffectivePolicyRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsWithInvalidEffectivePolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListAccountsWithInvalidEffectivePolicyResponse is the organizations shape ListAccountsWithInvalidEffectivePolicyResponse.
 type ListAccountsWithInvalidEffectivePolicyResponse struct {
 	Accounts   []Account `json:"Accounts,omitempty"`
 	PolicyType string    `json:"PolicyType,omitempty"`
 	NextToken  string    `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListAccountsWithInvalidEffectivePolicyResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListAccountsWithInvalidEffectivePolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Accounts) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Accounts\":"...)
+		if v.Accounts == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Accounts {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Accounts[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListChildrenRequest is the organizations shape ListChildrenRequest.
@@ -794,10 +3007,91 @@ type ListChildrenRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListChildrenRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListChildrenRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ParentId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ParentId\":"...)
+		b = awsproto.AppendJSONString(b, v.ParentId)
+	}
+	if v.ChildType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ChildType\":"...)
+		b = awsproto.AppendJSONString(b, v.ChildType)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListChildrenResponse is the organizations shape ListChildrenResponse.
 type ListChildrenResponse struct {
 	Children  []Child `json:"Children,omitempty"`
 	NextToken string  `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListChildrenResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListChildrenResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Children) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Children\":"...)
+		if v.Children == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Children {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Children[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListCreateAccountStatusRequest is the organizations shape ListCreateAccountStatusRequest.
@@ -807,10 +3101,95 @@ type ListCreateAccountStatusRequest struct {
 	MaxResults *int32   `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListCreateAccountStatusRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListCreateAccountStatusRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.States) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"States\":"...)
+		if v.States == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.States {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				b = awsproto.AppendJSONString(b, v.States[i0])
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListCreateAccountStatusResponse is the organizations shape ListCreateAccountStatusResponse.
 type ListCreateAccountStatusResponse struct {
 	CreateAccountStatuses []CreateAccountStatus `json:"CreateAccountStatuses,omitempty"`
 	NextToken             string                `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListCreateAccountStatusResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListCreateAccountStatusResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.CreateAccountStatuses) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"CreateAccountStatuses\":"...)
+		if v.CreateAccountStatuses == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.CreateAccountStatuses {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.CreateAccountStatuses[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListDelegatedAdministratorsRequest is the organizations shape ListDelegatedAdministratorsRequest.
@@ -820,10 +3199,84 @@ type ListDelegatedAdministratorsRequest struct {
 	MaxResults       *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListDelegatedAdministratorsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListDelegatedAdministratorsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ServicePrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ServicePrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.ServicePrincipal)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListDelegatedAdministratorsResponse is the organizations shape ListDelegatedAdministratorsResponse.
 type ListDelegatedAdministratorsResponse struct {
 	DelegatedAdministrators []DelegatedAdministrator `json:"DelegatedAdministrators,omitempty"`
 	NextToken               string                   `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListDelegatedAdministratorsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListDelegatedAdministratorsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.DelegatedAdministrators) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DelegatedAdministrators\":"...)
+		if v.DelegatedAdministrators == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.DelegatedAdministrators {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.DelegatedAdministrators[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListDelegatedServicesForAccountRequest is the organizations shape ListDelegatedServicesForAccountRequest.
@@ -833,10 +3286,88 @@ type ListDelegatedServicesForAccountRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListDelegatedServicesForAccountRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListDelegatedServicesForAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListDelegatedServicesForAccountResponse is the organizations shape ListDelegatedServicesForAccountResponse.
 type ListDelegatedServicesForAccountResponse struct {
 	DelegatedServices []DelegatedService `json:"DelegatedServices,omitempty"`
 	NextToken         string             `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListDelegatedServicesForAccountResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListDelegatedServicesForAccountResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.DelegatedServices) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DelegatedServices\":"...)
+		if v.DelegatedServices == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.DelegatedServices {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.DelegatedServices[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListEffectivePolicyValidationErrorsRequest is the organizations shape ListEffectivePolicyValidationErrorsRequest.
@@ -845,6 +3376,49 @@ type ListEffectivePolicyValidationErrorsRequest struct {
 	PolicyType string `json:"PolicyType,omitempty"`
 	NextToken  string `json:"NextToken,omitempty"`
 	MaxResults *int32 `json:"MaxResults,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListEffectivePolicyValidationErrorsRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListEffectivePolicyValidationErrorsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
 }
 
 // ListEffectivePolicyValidationErrorsResponse is the organizations shape ListEffectivePolicyValidationErrorsResponse.
@@ -857,6 +3431,76 @@ type ListEffectivePolicyValidationErrorsResponse struct {
 	EffectivePolicyValidationErrors []EffectivePolicyValidationError `json:"EffectivePolicyValidationErrors,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListEffectivePolicyValidationErrorsResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListEffectivePolicyValidationErrorsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.PolicyType != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyType\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyType)
+	}
+	if v.Path != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Path\":"...)
+		b = awsproto.AppendJSONString(b, v.Path)
+	}
+	if v.EvaluationTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EvaluationTimestamp\":"...)
+		b = v.EvaluationTimestamp.AppendJSON(b)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if len(v.EffectivePolicyValidationErrors) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EffectivePolicyValidationErrors\":"...)
+		if v.EffectivePolicyValidationErrors == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.EffectivePolicyValidationErrors {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.EffectivePolicyValidationErrors[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // ListHandshakesForAccountRequest is the organizations shape ListHandshakesForAccountRequest.
 type ListHandshakesForAccountRequest struct {
 	Filter     *HandshakeFilter `json:"Filter,omitempty"`
@@ -864,10 +3508,86 @@ type ListHandshakesForAccountRequest struct {
 	MaxResults *int32           `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListHandshakesForAccountRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListHandshakesForAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListHandshakesForAccountResponse is the organizations shape ListHandshakesForAccountResponse.
 type ListHandshakesForAccountResponse struct {
 	Handshakes []Handshake `json:"Handshakes,omitempty"`
 	NextToken  string      `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListHandshakesForAccountResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListHandshakesForAccountResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Handshakes) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshakes\":"...)
+		if v.Handshakes == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Handshakes {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Handshakes[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListHandshakesForOrganizationRequest is the organizations shape ListHandshakesForOrganizationRequest.
@@ -877,10 +3597,88 @@ type ListHandshakesForOrganizationRequest struct {
 	MaxResults *int32           `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListHandshakesForOrganizationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListHandshakesForOrganizationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Filter != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		if b, err = v.Filter.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListHandshakesForOrganizationResponse is the organizations shape ListHandshakesForOrganizationResponse.
 type ListHandshakesForOrganizationResponse struct {
 	Handshakes []Handshake `json:"Handshakes,omitempty"`
 	NextToken  string      `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListHandshakesForOrganizationResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListHandshakesForOrganizationResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Handshakes) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Handshakes\":"...)
+		if v.Handshakes == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Handshakes {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Handshakes[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListInboundResponsibilityTransfersRequest is the organizations shape ListInboundResponsibilityTransfersRequest.
@@ -891,10 +3689,95 @@ type ListInboundResponsibilityTransfersRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListInboundResponsibilityTransfersRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListInboundResponsibilityTransfersRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListInboundResponsibilityTransfersResponse is the organizations shape ListInboundResponsibilityTransfersResponse.
 type ListInboundResponsibilityTransfersResponse struct {
 	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
 	NextToken               string                   `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListInboundResponsibilityTransfersResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListInboundResponsibilityTransfersResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.ResponsibilityTransfers) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResponsibilityTransfers\":"...)
+		if v.ResponsibilityTransfers == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ResponsibilityTransfers {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ResponsibilityTransfers[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListOrganizationalUnitsForParentRequest is the organizations shape ListOrganizationalUnitsForParentRequest.
@@ -904,10 +3787,88 @@ type ListOrganizationalUnitsForParentRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListOrganizationalUnitsForParentRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListOrganizationalUnitsForParentRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ParentId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ParentId\":"...)
+		b = awsproto.AppendJSONString(b, v.ParentId)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListOrganizationalUnitsForParentResponse is the organizations shape ListOrganizationalUnitsForParentResponse.
 type ListOrganizationalUnitsForParentResponse struct {
 	OrganizationalUnits []OrganizationalUnit `json:"OrganizationalUnits,omitempty"`
 	NextToken           string               `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListOrganizationalUnitsForParentResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListOrganizationalUnitsForParentResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.OrganizationalUnits) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OrganizationalUnits\":"...)
+		if v.OrganizationalUnits == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.OrganizationalUnits {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.OrganizationalUnits[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListOutboundResponsibilityTransfersRequest is the organizations shape ListOutboundResponsibilityTransfersRequest.
@@ -917,10 +3878,88 @@ type ListOutboundResponsibilityTransfersRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListOutboundResponsibilityTransfersRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListOutboundResponsibilityTransfersRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListOutboundResponsibilityTransfersResponse is the organizations shape ListOutboundResponsibilityTransfersResponse.
 type ListOutboundResponsibilityTransfersResponse struct {
 	ResponsibilityTransfers []ResponsibilityTransfer `json:"ResponsibilityTransfers,omitempty"`
 	NextToken               string                   `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListOutboundResponsibilityTransfersResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListOutboundResponsibilityTransfersResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.ResponsibilityTransfers) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResponsibilityTransfers\":"...)
+		if v.ResponsibilityTransfers == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.ResponsibilityTransfers {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.ResponsibilityTransfers[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListParentsRequest is the organizations shape ListParentsRequest.
@@ -930,10 +3969,84 @@ type ListParentsRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListParentsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListParentsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ChildId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ChildId\":"...)
+		b = awsproto.AppendJSONString(b, v.ChildId)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListParentsResponse is the organizations shape ListParentsResponse.
 type ListParentsResponse struct {
 	Parents   []Parent `json:"Parents,omitempty"`
 	NextToken string   `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListParentsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListParentsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Parents) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Parents\":"...)
+		if v.Parents == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Parents {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Parents[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListPoliciesForTargetRequest is the organizations shape ListPoliciesForTargetRequest.
@@ -944,10 +4057,91 @@ type ListPoliciesForTargetRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPoliciesForTargetRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPoliciesForTargetRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	if v.Filter != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		b = awsproto.AppendJSONString(b, v.Filter)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListPoliciesForTargetResponse is the organizations shape ListPoliciesForTargetResponse.
 type ListPoliciesForTargetResponse struct {
 	Policies  []PolicySummary `json:"Policies,omitempty"`
 	NextToken string          `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPoliciesForTargetResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPoliciesForTargetResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Policies) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policies\":"...)
+		if v.Policies == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Policies {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Policies[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListPoliciesRequest is the organizations shape ListPoliciesRequest.
@@ -957,10 +4151,84 @@ type ListPoliciesRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPoliciesRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPoliciesRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Filter != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Filter\":"...)
+		b = awsproto.AppendJSONString(b, v.Filter)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListPoliciesResponse is the organizations shape ListPoliciesResponse.
 type ListPoliciesResponse struct {
 	Policies  []PolicySummary `json:"Policies,omitempty"`
 	NextToken string          `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListPoliciesResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListPoliciesResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Policies) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policies\":"...)
+		if v.Policies == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Policies {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Policies[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListRootsRequest is the organizations shape ListRootsRequest.
@@ -969,10 +4237,77 @@ type ListRootsRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListRootsRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListRootsRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListRootsResponse is the organizations shape ListRootsResponse.
 type ListRootsResponse struct {
 	Roots     []Root `json:"Roots,omitempty"`
 	NextToken string `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListRootsResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListRootsResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Roots) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Roots\":"...)
+		if v.Roots == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Roots {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Roots[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListTagsForResourceRequest is the organizations shape ListTagsForResourceRequest.
@@ -981,10 +4316,77 @@ type ListTagsForResourceRequest struct {
 	NextToken  string `json:"NextToken,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTagsForResourceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTagsForResourceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResourceId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceId\":"...)
+		b = awsproto.AppendJSONString(b, v.ResourceId)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
+}
+
 // ListTagsForResourceResponse is the organizations shape ListTagsForResourceResponse.
 type ListTagsForResourceResponse struct {
 	Tags      []Tag  `json:"Tags,omitempty"`
 	NextToken string `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTagsForResourceResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTagsForResourceResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // ListTargetsForPolicyRequest is the organizations shape ListTargetsForPolicyRequest.
@@ -994,10 +4396,84 @@ type ListTargetsForPolicyRequest struct {
 	MaxResults *int32 `json:"MaxResults,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTargetsForPolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTargetsForPolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyId\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyId)
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	if v.MaxResults != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MaxResults\":"...)
+		b = awsproto.AppendJSONInt(b, int64(*v.MaxResults))
+	}
+	return append(b, '}'), nil
+}
+
 // ListTargetsForPolicyResponse is the organizations shape ListTargetsForPolicyResponse.
 type ListTargetsForPolicyResponse struct {
 	Targets   []PolicyTargetSummary `json:"Targets,omitempty"`
 	NextToken string                `json:"NextToken,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ListTargetsForPolicyResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ListTargetsForPolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if len(v.Targets) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Targets\":"...)
+		if v.Targets == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Targets {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Targets[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	if v.NextToken != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"NextToken\":"...)
+		b = awsproto.AppendJSONString(b, v.NextToken)
+	}
+	return append(b, '}'), nil
 }
 
 // MoveAccountRequest is the organizations shape MoveAccountRequest.
@@ -1005,6 +4481,40 @@ type MoveAccountRequest struct {
 	AccountId           string `json:"AccountId,omitempty"`
 	SourceParentId      string `json:"SourceParentId,omitempty"`
 	DestinationParentId string `json:"DestinationParentId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v MoveAccountRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *MoveAccountRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.SourceParentId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"SourceParentId\":"...)
+		b = awsproto.AppendJSONString(b, v.SourceParentId)
+	}
+	if v.DestinationParentId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"DestinationParentId\":"...)
+		b = awsproto.AppendJSONString(b, v.DestinationParentId)
+	}
+	return append(b, '}'), nil
 }
 
 // Organization is the organizations shape Organization.
@@ -1018,6 +4528,81 @@ type Organization struct {
 	AvailablePolicyTypes []PolicyTypeSummary `json:"AvailablePolicyTypes,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Organization) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Organization) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.FeatureSet != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"FeatureSet\":"...)
+		b = awsproto.AppendJSONString(b, v.FeatureSet)
+	}
+	if v.MasterAccountArn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MasterAccountArn\":"...)
+		b = awsproto.AppendJSONString(b, v.MasterAccountArn)
+	}
+	if v.MasterAccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MasterAccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.MasterAccountId)
+	}
+	if v.MasterAccountEmail != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"MasterAccountEmail\":"...)
+		b = awsproto.AppendJSONString(b, v.MasterAccountEmail)
+	}
+	if len(v.AvailablePolicyTypes) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AvailablePolicyTypes\":"...)
+		if v.AvailablePolicyTypes == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.AvailablePolicyTypes {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.AvailablePolicyTypes[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // OrganizationalUnit is the organizations shape OrganizationalUnit.
 type OrganizationalUnit struct {
 	Id   string `json:"Id,omitempty"`
@@ -1026,16 +4611,113 @@ type OrganizationalUnit struct {
 	Path string `json:"Path,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v OrganizationalUnit) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *OrganizationalUnit) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Path != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Path\":"...)
+		b = awsproto.AppendJSONString(b, v.Path)
+	}
+	return append(b, '}'), nil
+}
+
 // Parent is the organizations shape Parent.
 type Parent struct {
 	Id   string `json:"Id,omitempty"`
 	Type string `json:"Type,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Parent) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Parent) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	return append(b, '}'), nil
+}
+
 // Policy is the organizations shape Policy.
 type Policy struct {
 	PolicySummary *PolicySummary `json:"PolicySummary,omitempty"`
 	Content       string         `json:"Content,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Policy) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Policy) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicySummary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicySummary\":"...)
+		if b, err = v.PolicySummary.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Content != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Content\":"...)
+		b = awsproto.AppendJSONString(b, v.Content)
+	}
+	return append(b, '}'), nil
 }
 
 // PolicySummary is the organizations shape PolicySummary.
@@ -1048,6 +4730,61 @@ type PolicySummary struct {
 	AwsManaged  *bool  `json:"AwsManaged,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PolicySummary) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PolicySummary) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.AwsManaged != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AwsManaged\":"...)
+		b = awsproto.AppendJSONBool(b, *v.AwsManaged)
+	}
+	return append(b, '}'), nil
+}
+
 // PolicyTargetSummary is the organizations shape PolicyTargetSummary.
 type PolicyTargetSummary struct {
 	TargetId string `json:"TargetId,omitempty"`
@@ -1056,10 +4793,78 @@ type PolicyTargetSummary struct {
 	Type     string `json:"Type,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PolicyTargetSummary) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PolicyTargetSummary) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.TargetId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"TargetId\":"...)
+		b = awsproto.AppendJSONString(b, v.TargetId)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	return append(b, '}'), nil
+}
+
 // PolicyTypeSummary is the organizations shape PolicyTypeSummary.
 type PolicyTypeSummary struct {
 	Type   string `json:"Type,omitempty"`
 	Status string `json:"Status,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PolicyTypeSummary) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PolicyTypeSummary) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	return append(b, '}'), nil
 }
 
 // PutResourcePolicyRequest is the organizations shape PutResourcePolicyRequest.
@@ -1068,9 +4873,71 @@ type PutResourcePolicyRequest struct {
 	Tags    []Tag  `json:"Tags,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutResourcePolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutResourcePolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Content != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Content\":"...)
+		b = awsproto.AppendJSONString(b, v.Content)
+	}
+	if len(v.Tags) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Tags\":"...)
+		if v.Tags == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.Tags {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // PutResourcePolicyResponse is the organizations shape PutResourcePolicyResponse.
 type PutResourcePolicyResponse struct {
 	ResourcePolicy *ResourcePolicy `json:"ResourcePolicy,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v PutResourcePolicyResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *PutResourcePolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResourcePolicy != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourcePolicy\":"...)
+		if b, err = v.ResourcePolicy.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // RegisterDelegatedAdministratorRequest is the organizations shape RegisterDelegatedAdministratorRequest.
@@ -1079,9 +4946,58 @@ type RegisterDelegatedAdministratorRequest struct {
 	ServicePrincipal string `json:"ServicePrincipal,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RegisterDelegatedAdministratorRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RegisterDelegatedAdministratorRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	if v.ServicePrincipal != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ServicePrincipal\":"...)
+		b = awsproto.AppendJSONString(b, v.ServicePrincipal)
+	}
+	return append(b, '}'), nil
+}
+
 // RemoveAccountFromOrganizationRequest is the organizations shape RemoveAccountFromOrganizationRequest.
 type RemoveAccountFromOrganizationRequest struct {
 	AccountId string `json:"AccountId,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v RemoveAccountFromOrganizationRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *RemoveAccountFromOrganizationRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.AccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"AccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.AccountId)
+	}
+	return append(b, '}'), nil
 }
 
 // ResourcePolicy is the organizations shape ResourcePolicy.
@@ -1090,10 +5006,66 @@ type ResourcePolicy struct {
 	Content               string                 `json:"Content,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ResourcePolicy) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ResourcePolicy) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResourcePolicySummary != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourcePolicySummary\":"...)
+		if b, err = v.ResourcePolicySummary.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Content != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Content\":"...)
+		b = awsproto.AppendJSONString(b, v.Content)
+	}
+	return append(b, '}'), nil
+}
+
 // ResourcePolicySummary is the organizations shape ResourcePolicySummary.
 type ResourcePolicySummary struct {
 	Id  string `json:"Id,omitempty"`
 	Arn string `json:"Arn,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ResourcePolicySummary) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ResourcePolicySummary) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	return append(b, '}'), nil
 }
 
 // ResponsibilityTransfer is the organizations shape ResponsibilityTransfer.
@@ -1110,6 +5082,93 @@ type ResponsibilityTransfer struct {
 	ActiveHandshakeId string               `json:"ActiveHandshakeId,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v ResponsibilityTransfer) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *ResponsibilityTransfer) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Type != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Type\":"...)
+		b = awsproto.AppendJSONString(b, v.Type)
+	}
+	if v.Status != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Status\":"...)
+		b = awsproto.AppendJSONString(b, v.Status)
+	}
+	if v.Source != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Source\":"...)
+		if b, err = v.Source.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.Target != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Target\":"...)
+		if b, err = v.Target.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if v.StartTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"StartTimestamp\":"...)
+		b = v.StartTimestamp.AppendJSON(b)
+	}
+	if v.EndTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EndTimestamp\":"...)
+		b = v.EndTimestamp.AppendJSON(b)
+	}
+	if v.ActiveHandshakeId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ActiveHandshakeId\":"...)
+		b = awsproto.AppendJSONString(b, v.ActiveHandshakeId)
+	}
+	return append(b, '}'), nil
+}
+
 // Root is the organizations shape Root.
 type Root struct {
 	Id          string              `json:"Id,omitempty"`
@@ -1118,10 +5177,91 @@ type Root struct {
 	PolicyTypes []PolicyTypeSummary `json:"PolicyTypes,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Root) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Root) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Arn != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Arn\":"...)
+		b = awsproto.AppendJSONString(b, v.Arn)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if len(v.PolicyTypes) > 0 {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyTypes\":"...)
+		if v.PolicyTypes == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i0 := range v.PolicyTypes {
+				if i0 > 0 {
+					b = append(b, ',')
+				}
+				if b, err = v.PolicyTypes[i0].AppendJSON(b); err != nil {
+					return nil, err
+				}
+			}
+			b = append(b, ']')
+		}
+	}
+	return append(b, '}'), nil
+}
+
 // Tag is the organizations shape Tag.
 type Tag struct {
 	Key   string `json:"Key,omitempty"`
 	Value string `json:"Value,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v Tag) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *Tag) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Key != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Key\":"...)
+		b = awsproto.AppendJSONString(b, v.Key)
+	}
+	if v.Value != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Value\":"...)
+		b = awsproto.AppendJSONString(b, v.Value)
+	}
+	return append(b, '}'), nil
 }
 
 // TagResourceRequest is the organizations shape TagResourceRequest.
@@ -1130,15 +5270,106 @@ type TagResourceRequest struct {
 	Tags       []Tag  `json:"Tags"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TagResourceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TagResourceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResourceId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceId\":"...)
+		b = awsproto.AppendJSONString(b, v.ResourceId)
+	}
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"Tags\":"...)
+	if v.Tags == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.Tags {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			if b, err = v.Tags[i0].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
 // TerminateResponsibilityTransferRequest is the organizations shape TerminateResponsibilityTransferRequest.
 type TerminateResponsibilityTransferRequest struct {
 	Id           string         `json:"Id,omitempty"`
 	EndTimestamp *awsproto.Time `json:"EndTimestamp,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TerminateResponsibilityTransferRequest) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TerminateResponsibilityTransferRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.EndTimestamp != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"EndTimestamp\":"...)
+		b = v.EndTimestamp.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
 // TerminateResponsibilityTransferResponse is the organizations shape TerminateResponsibilityTransferResponse.
 type TerminateResponsibilityTransferResponse struct {
 	ResponsibilityTransfer *ResponsibilityTransfer `json:"ResponsibilityTransfer,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TerminateResponsibilityTransferResponse) MarshalJSON() ([]byte, error) {
+	return v.AppendJSON(nil)
+}
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TerminateResponsibilityTransferResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResponsibilityTransfer != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResponsibilityTransfer\":"...)
+		if b, err = v.ResponsibilityTransfer.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // TransferParticipant is the organizations shape TransferParticipant.
@@ -1147,10 +5378,73 @@ type TransferParticipant struct {
 	ManagementAccountEmail string `json:"ManagementAccountEmail,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v TransferParticipant) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *TransferParticipant) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ManagementAccountId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ManagementAccountId\":"...)
+		b = awsproto.AppendJSONString(b, v.ManagementAccountId)
+	}
+	if v.ManagementAccountEmail != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ManagementAccountEmail\":"...)
+		b = awsproto.AppendJSONString(b, v.ManagementAccountEmail)
+	}
+	return append(b, '}'), nil
+}
+
 // UntagResourceRequest is the organizations shape UntagResourceRequest.
 type UntagResourceRequest struct {
 	ResourceId string   `json:"ResourceId,omitempty"`
 	TagKeys    []string `json:"TagKeys"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UntagResourceRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UntagResourceRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResourceId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResourceId\":"...)
+		b = awsproto.AppendJSONString(b, v.ResourceId)
+	}
+	if len(b) > n0 {
+		b = append(b, ',')
+	}
+	b = append(b, "\"TagKeys\":"...)
+	if v.TagKeys == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i0 := range v.TagKeys {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = awsproto.AppendJSONString(b, v.TagKeys[i0])
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
 }
 
 // UpdateOrganizationalUnitRequest is the organizations shape UpdateOrganizationalUnitRequest.
@@ -1159,9 +5453,58 @@ type UpdateOrganizationalUnitRequest struct {
 	Name                 string `json:"Name,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateOrganizationalUnitRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateOrganizationalUnitRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OrganizationalUnitId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OrganizationalUnitId\":"...)
+		b = awsproto.AppendJSONString(b, v.OrganizationalUnitId)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateOrganizationalUnitResponse is the organizations shape UpdateOrganizationalUnitResponse.
 type UpdateOrganizationalUnitResponse struct {
 	OrganizationalUnit *OrganizationalUnit `json:"OrganizationalUnit,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateOrganizationalUnitResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateOrganizationalUnitResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.OrganizationalUnit != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"OrganizationalUnit\":"...)
+		if b, err = v.OrganizationalUnit.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // UpdatePolicyRequest is the organizations shape UpdatePolicyRequest.
@@ -1172,9 +5515,72 @@ type UpdatePolicyRequest struct {
 	Content     string `json:"Content,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdatePolicyRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdatePolicyRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.PolicyId != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"PolicyId\":"...)
+		b = awsproto.AppendJSONString(b, v.PolicyId)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	if v.Description != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Description\":"...)
+		b = awsproto.AppendJSONString(b, v.Description)
+	}
+	if v.Content != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Content\":"...)
+		b = awsproto.AppendJSONString(b, v.Content)
+	}
+	return append(b, '}'), nil
+}
+
 // UpdatePolicyResponse is the organizations shape UpdatePolicyResponse.
 type UpdatePolicyResponse struct {
 	Policy *Policy `json:"Policy,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdatePolicyResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdatePolicyResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Policy != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Policy\":"...)
+		if b, err = v.Policy.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // UpdateResponsibilityTransferRequest is the organizations shape UpdateResponsibilityTransferRequest.
@@ -1183,9 +5589,58 @@ type UpdateResponsibilityTransferRequest struct {
 	Name string `json:"Name,omitempty"`
 }
 
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateResponsibilityTransferRequest) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateResponsibilityTransferRequest) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.Id != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Id\":"...)
+		b = awsproto.AppendJSONString(b, v.Id)
+	}
+	if v.Name != "" {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"Name\":"...)
+		b = awsproto.AppendJSONString(b, v.Name)
+	}
+	return append(b, '}'), nil
+}
+
 // UpdateResponsibilityTransferResponse is the organizations shape UpdateResponsibilityTransferResponse.
 type UpdateResponsibilityTransferResponse struct {
 	ResponsibilityTransfer *ResponsibilityTransfer `json:"ResponsibilityTransfer,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler; see AppendJSON.
+func (v UpdateResponsibilityTransferResponse) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
+
+// AppendJSON appends the JSON encoding of v to b, byte for byte what
+// encoding/json writes for the struct, without reflection.
+func (v *UpdateResponsibilityTransferResponse) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	_ = err
+	b = append(b, '{')
+	n0 := len(b)
+	if v.ResponsibilityTransfer != nil {
+		if len(b) > n0 {
+			b = append(b, ',')
+		}
+		b = append(b, "\"ResponsibilityTransfer\":"...)
+		if b, err = v.ResponsibilityTransfer.AppendJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // AttachPolicyOutput is the empty output of AttachPolicy, which has no output shape.

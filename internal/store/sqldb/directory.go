@@ -2,11 +2,10 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -29,47 +28,120 @@ func (q queries) forUpdate() string {
 	return ""
 }
 
-// bumpCounter adds delta to a counter column of an identity store's
-// directory_counters row, creating the row when needed. For delta > 0 it
-// refuses (store.ErrLimitExceeded) when the counter is already at max.
+// counterShards is how many directory_counter_shards rows a store's counts
+// are spread over. PostgreSQL runs concurrent write transactions, which
+// would otherwise queue on one row lock held across each commit's WAL flush;
+// SQLite has a single writer, so one shard suffices there.
+func (q queries) counterShards() int {
+	if q.d.Name == "postgres" {
+		return 16
+	}
+	return 1
+}
+
+// bumpCounter adds delta (+1 or -1) to a counter column (user_count or
+// group_count) of an identity store. For delta > 0 it refuses
+// (store.ErrLimitExceeded) when the store already holds max (max <= 0: no
+// limit).
+//
+// The count is the sum of N shard rows s_0..s_N-1. With c = max/N (rounded
+// down), every transaction keeps the invariant Q = Σ max(s_i, c) <= max,
+// which implies Σ s_i <= max:
+//   - the fast path adds 1 to one random shard only while that shard stays
+//     <= c (a conditional UPDATE, which PostgreSQL re-checks on the newest
+//     row version after waiting for its lock), leaving Q unchanged;
+//   - otherwise the exact path makes sure all N rows exist, locks them all
+//     (in shard order, so exact paths cannot deadlock with each other) and
+//     adds 1 to the smallest shard: if that shard is below c, Q is unchanged;
+//     if not, every shard is >= c, Q is the true sum, and the add is allowed
+//     only when the sum stays <= max;
+//   - a decrement lowers one shard and never raises Q.
+//
+// Q <= max holds from the start (N·c <= max) as long as max stays the same
+// for a store; a lowered limit is enforced exactly only once the shards
+// above the new c have drained. Concurrent creates far from the limit thus
+// touch different rows, and the quota stays exact.
 func (q queries) bumpCounter(ctx context.Context, identityStoreID, column string, delta, max int64) error {
-	if delta < 0 {
-		_, err := q.exec(ctx, `UPDATE directory_counters SET `+column+` = `+column+` + $2 WHERE identity_store_id = $1`, identityStoreID, delta)
+	n := q.counterShards()
+	shard := 0
+	if n > 1 {
+		shard = rand.IntN(n)
+	}
+	if delta < 0 || max <= 0 {
+		// An upsert, because the shard's row may not exist yet.
+		users, groups := int64(0), int64(0)
+		if column == "user_count" {
+			users = delta
+		} else {
+			groups = delta
+		}
+		_, err := q.exec(ctx, `INSERT INTO directory_counter_shards (identity_store_id, shard, user_count, group_count) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (identity_store_id, shard) DO UPDATE SET `+column+` = directory_counter_shards.`+column+` + $5`,
+			identityStoreID, shard, users, groups, delta)
 		return err
 	}
-	if max <= 0 {
-		max = math.MaxInt64
+	c := max / int64(n)
+	if c > 0 {
+		res, err := q.exec(ctx, `UPDATE directory_counter_shards SET `+column+` = `+column+` + 1
+			WHERE identity_store_id = $1 AND shard = $2 AND `+column+` + 1 <= $3`, identityStoreID, shard, c)
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil || k == 1 {
+			return err
+		}
 	}
-	users, groups := int64(0), int64(0)
-	if column == "user_count" {
-		users = delta
-	} else {
-		groups = delta
+	return q.bumpCounterExact(ctx, identityStoreID, column, max, c, n)
+}
+
+// bumpCounterExact is the exact path of bumpCounter for delta = +1.
+func (q queries) bumpCounterExact(ctx context.Context, identityStoreID, column string, max, c int64, n int) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO directory_counter_shards (identity_store_id, shard) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("($1, " + strconv.Itoa(i) + ")")
 	}
-	res, err := q.exec(ctx, `INSERT INTO directory_counters (identity_store_id, user_count, group_count) VALUES ($1, $2, $3)
-		ON CONFLICT (identity_store_id) DO UPDATE SET `+column+` = directory_counters.`+column+` + $4
-		WHERE directory_counters.`+column+` + $4 <= $5`, identityStoreID, users, groups, delta, max)
+	b.WriteString(` ON CONFLICT (identity_store_id, shard) DO NOTHING`)
+	if _, err := q.exec(ctx, b.String(), identityStoreID); err != nil {
+		return err
+	}
+	rows, err := q.ex.QueryContext(ctx, `SELECT shard, `+column+` FROM directory_counter_shards WHERE identity_store_id = $1 ORDER BY shard`+q.forUpdate(), identityStoreID)
 	if err != nil {
+		return q.wrap(err)
+	}
+	defer rows.Close()
+	var sum int64
+	minShard, minCount := -1, int64(math.MaxInt64)
+	for rows.Next() {
+		var shard int
+		var v int64
+		if err := rows.Scan(&shard, &v); err != nil {
+			return err
+		}
+		sum += v
+		if v < minCount {
+			minShard, minCount = shard, v
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
+	rows.Close()
+	if minShard < 0 || (minCount >= c && sum+1 > max) {
 		return store.ErrLimitExceeded
 	}
-	return nil
+	_, err = q.exec(ctx, `UPDATE directory_counter_shards SET `+column+` = `+column+` + 1 WHERE identity_store_id = $1 AND shard = $2`, identityStoreID, minShard)
+	return err
 }
 
 // CountDirectory implements store.Directory.
 func (q queries) CountDirectory(ctx context.Context, identityStoreID string) (store.DirectoryCounts, error) {
 	var c store.DirectoryCounts
-	err := q.ex.QueryRowContext(ctx, `SELECT user_count, group_count FROM directory_counters WHERE identity_store_id = $1`, identityStoreID).
+	err := q.ex.QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(user_count), 0) AS BIGINT), CAST(COALESCE(SUM(group_count), 0) AS BIGINT) FROM directory_counter_shards WHERE identity_store_id = $1`, identityStoreID).
 		Scan(&c.Users, &c.Groups)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.DirectoryCounts{}, nil
-	}
 	return c, err
 }
 
@@ -111,7 +183,7 @@ func scanUser(row interface{ Scan(...any) error }) (*idc.User, error) {
 	if err := row.Scan(&u.IdentityStoreID, &u.UserID, &u.UserName, &u.Status, &attrs, &ext, &created, &updated, &u.CreatedBy, &u.UpdatedBy); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(attrs), &u.Attrs); err != nil {
+	if err := decodeUserAttrs([]byte(attrs), &u.Attrs); err != nil {
 		return nil, fmt.Errorf("decode user %s attributes: %w", u.UserID, err)
 	}
 	var err error
@@ -137,10 +209,24 @@ func (q queries) CreateUser(ctx context.Context, u *idc.User, maxUsers int64) er
 	if err != nil {
 		return err
 	}
-	if _, err := q.exec(ctx, `INSERT INTO directory_users (`+userCols+`, user_name_key, email_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		u.IdentityStoreID, u.UserID, u.UserName, u.Status, string(attrs), ext, ms(u.CreatedAt), ms(u.UpdatedAt), u.CreatedBy, u.UpdatedBy,
-		foldKey(u.UserName), nullable(foldKey(u.PrimaryEmail()))); err != nil {
+	args := []any{u.IdentityStoreID, u.UserID, u.UserName, u.Status, string(attrs), ext, ms(u.CreatedAt), ms(u.UpdatedAt), u.CreatedBy, u.UpdatedBy,
+		foldKey(u.UserName), nullable(foldKey(u.PrimaryEmail()))}
+	const insert = `INSERT INTO directory_users (` + userCols + `, user_name_key, email_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	if n := q.counterShards(); n > 1 && maxUsers >= int64(n) && len(u.ExternalIDs) == 0 {
+		// PostgreSQL: the insert and bumpCounter's fast path in one
+		// statement, saving a round trip per create; the exact path follows
+		// when the shard is at its share.
+		var bumped bool
+		err := q.ex.QueryRowContext(ctx, `WITH bump AS (UPDATE directory_counter_shards SET user_count = user_count + 1
+			WHERE identity_store_id = $1 AND shard = $13 AND user_count + 1 <= $14 RETURNING 1) `+insert+` RETURNING EXISTS (SELECT 1 FROM bump)`,
+			append(args, rand.IntN(n), maxUsers/int64(n))...).Scan(&bumped)
+		if err != nil || bumped {
+			return q.wrap(err)
+		}
+		return q.bumpCounterExact(ctx, u.IdentityStoreID, "user_count", maxUsers, maxUsers/int64(n), n)
+	}
+	if _, err := q.exec(ctx, insert, args...); err != nil {
 		return err
 	}
 	if err := q.insertUserExternalIDs(ctx, u); err != nil {

@@ -97,4 +97,3 @@ func (q queries) PutSetting(ctx context.Context, name, value string) (bool, erro
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
-

@@ -387,6 +387,58 @@ func testDirectory(t *testing.T, open Opener) {
 		}
 	})
 
+	// A limit large enough that a backend spreading its counter over
+	// shards takes both its fast path (a shard below its share) and its
+	// exact path (all shards at their share) in one burst, then again after
+	// deletes free slots.
+	t.Run("ConcurrentCreateAtLargerLimit", func(t *testing.T) {
+		t.Parallel()
+		f := newDirFixture(t, open)
+		const max = 40
+		create := func(prefix string, n int) int {
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			for i := range n {
+				wg.Go(func() {
+					u := f.user(fmt.Sprint(prefix, i))
+					errs[i] = f.tx(t, func(ctx context.Context, q store.Queries) error { return q.CreateUser(ctx, u, max) })
+				})
+			}
+			wg.Wait()
+			won := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					won++
+				case !errors.Is(err, store.ErrLimitExceeded):
+					t.Errorf("concurrent CreateUser = %v, want nil or ErrLimitExceeded", err)
+				}
+			}
+			return won
+		}
+		if won := create("first", 56); won != max {
+			t.Errorf("concurrent CreateUser winners = %d, want %d", won, max)
+		}
+		page, err := f.s.ListUsers(t.Context(), f.id, store.Page{Limit: 100})
+		if err != nil || len(page) != max {
+			t.Fatalf("ListUsers = %d users, %v; want %d", len(page), err, max)
+		}
+		for _, u := range page[:7] {
+			if err := f.tx(t, func(ctx context.Context, q store.Queries) error { return q.DeleteUser(ctx, f.id, u.UserID) }); err != nil {
+				t.Fatalf("DeleteUser: %v", err)
+			}
+		}
+		if c := f.counts(t); c.Users != max-7 {
+			t.Errorf("CountDirectory after deletes = %+v, want %d users", c, max-7)
+		}
+		if won := create("second", 20); won != 7 {
+			t.Errorf("concurrent CreateUser after 7 deletes: winners = %d, want 7", won)
+		}
+		if c := f.counts(t); c.Users != max {
+			t.Errorf("CountDirectory = %+v, want %d users", c, max)
+		}
+	})
+
 	t.Run("ConcurrentCreateAtLimit", func(t *testing.T) {
 		t.Parallel()
 		f := newDirFixture(t, open)
