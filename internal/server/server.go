@@ -6,21 +6,29 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"time"
 
 	"github.com/idcenter/idcenter/internal/access"
+	idcadminapi "github.com/idcenter/idcenter/internal/api/idcadmin"
 	identitystoreapi "github.com/idcenter/idcenter/internal/api/identitystore"
 	organizationsapi "github.com/idcenter/idcenter/internal/api/organizations"
+	ssoapi "github.com/idcenter/idcenter/internal/api/sso"
 	ssoadminapi "github.com/idcenter/idcenter/internal/api/ssoadmin"
+	ssooidcapi "github.com/idcenter/idcenter/internal/api/ssooidc"
+	stsapi "github.com/idcenter/idcenter/internal/api/sts"
+	"github.com/idcenter/idcenter/internal/auth"
 	"github.com/idcenter/idcenter/internal/awsproto"
 	"github.com/idcenter/idcenter/internal/awsproto/sigv4"
 	"github.com/idcenter/idcenter/internal/creds"
 	"github.com/idcenter/idcenter/internal/directory"
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/keys"
+	"github.com/idcenter/idcenter/internal/oauth"
 	"github.com/idcenter/idcenter/internal/org"
 	"github.com/idcenter/idcenter/internal/store"
+	"github.com/idcenter/idcenter/internal/web"
 )
 
 // Options configures a Server. Store, Keys and Logger are required.
@@ -50,6 +58,9 @@ type Server struct {
 	boot     *bootstrapped
 	creds    *creds.Service
 	credPath string
+	auth     *auth.Service
+	oauth    *oauth.Service
+	jobs     jobs
 }
 
 // New bootstraps the store if it is empty and builds the handler.
@@ -69,7 +80,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{st: o.Store, log: o.Logger, boot: boot}
-	s.creds = creds.New(o.Store, o.Keys, boot.managementID)
+	// Entitlements (which roles a user may use now) come from access; the
+	// portal API reads them through a 2-second cache (credential issuance
+	// still checks the one assignment it uses, uncached).
+	entitlements := creds.NewEntitlementCache(access.New(o.Store), 2*time.Second, now)
+	s.creds = creds.New(o.Store, o.Keys, boot.managementID, creds.WithEntitlements(entitlements), creds.WithClock(now))
 
 	if o.DataDir != "" && o.AdminAccessKeyID == "" {
 		s.credPath = filepath.Join(o.DataDir, "admin-credentials")
@@ -90,18 +105,54 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	dir := directory.New(o.Store)
 	orgs := org.New(o.Store, boot.managementID)
 
+	// Sign-in sessions are shared by the web pages and the OAuth flows:
+	// one auth.Service, so a sign-out on one is seen by the other at once.
+	s.auth = auth.New(o.Store, dir, o.Keys, auth.WithIssuer(boot.instance.Name), auth.WithClock(now))
+	publicURL, err := url.Parse(o.PublicURL)
+	if err != nil || publicURL.Host == "" {
+		publicURL = &url.URL{Scheme: "http"} // links become relative; cmd always sets PublicURL
+	}
+
 	router := awsproto.NewRouter(
 		principalAuthenticator{awsproto.NewSigV4Authenticator(sigv4.NewVerifier(s.creds))},
 		identitystoreapi.New(dir, tokens),
 		organizationsapi.New(orgs, tokens),
-		ssoadminapi.New(access.New(o.Store), tokens),
+		ssoadminapi.New(access.New(o.Store, access.WithBootstrapInstance(boot.instance.InstanceARN)), tokens),
+		idcadminapi.New(s.auth, boot.instance.IdentityStoreID, publicURL),
 	)
 	router.OnInternalError = func(ctx context.Context, op string, err error) {
 		o.Logger.ErrorContext(ctx, "internal error", "op", op, "request_id", awsproto.RequestID(ctx), "err", err)
 	}
 
+	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: o.Now})
+	oidcSvc := ssooidcapi.New(s.oauth)
+	ssoSvc := ssoapi.New(s.oauth, s.creds, entitlements, orgs, tokens)
+	stsSvc := stsapi.New(sigv4.NewVerifier(s.creds))
+	oidcSvc.OnInternalError, ssoSvc.OnInternalError, stsSvc.OnInternalError = router.OnInternalError, router.OnInternalError, router.OnInternalError
+	root := &awsproto.Root{JSON: router, Query: []*awsproto.QueryService{stsSvc}}
+
 	mux := http.NewServeMux()
-	mux.Handle("POST /{$}", router)
+	// STS also accepts GET /?Action=…, but GET / belongs to the browser
+	// (the portal); every SDK and the CLI use POST.
+	mux.Handle("POST /{$}", root)
+	for _, p := range oidcSvc.Routes() {
+		mux.Handle(p, ssooidcapi.NoStore(oidcSvc))
+	}
+	for _, p := range ssoSvc.Routes() {
+		mux.Handle(p, ssoapi.NoStore(ssoSvc))
+	}
+	// Browser pages (sign-in, MFA, invitations, device and consent pages,
+	// /authorize, the /start portal) carry their own CSRF, CSP and
+	// cross-origin protections (internal/web).
+	webh, err := web.New(web.Options{
+		Auth: s.auth, Keys: o.Keys, IdentityStoreID: boot.instance.IdentityStoreID, InstanceName: boot.instance.Name,
+		PublicURL: publicURL, OAuth: s.oauth, Credentials: s.creds, Logger: o.Logger, Now: now,
+		Entitlements: portalAccounts{ents: entitlements, orgs: orgs},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: web pages: %w", err)
+	}
+	webh.Mount(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -119,8 +170,13 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		w.Write([]byte("ready\n"))
 	})
 	s.handler = s.accessLog(mux)
+	s.jobs.start(o.Logger, map[string]sweeper{"auth": s.auth, "oauth": s.oauth})
 	return s, nil
 }
+
+// Close stops the server's background jobs (expiry sweeps). It does not
+// close the store, which the caller opened.
+func (s *Server) Close() { s.jobs.stop() }
 
 // Handler returns the server's one HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -137,6 +193,16 @@ func (s *Server) AdminAccessKeyID() string { return s.boot.adminKeyID }
 // CredentialsPath returns the path of the credentials file ("" if none).
 func (s *Server) CredentialsPath() string { return s.credPath }
 
+// Auth returns the sign-in service (sessions, passwords, MFA).
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// OAuth returns the sso-oidc service.
+func (s *Server) OAuth() *oauth.Service { return s.oauth }
+
+// Creds returns the credential service (administrator keys, role
+// credentials).
+func (s *Server) Creds() *creds.Service { return s.creds }
+
 // principalAuthenticator puts the idc principal of a verified request in
 // the context, so services can record who acted.
 type principalAuthenticator struct{ *awsproto.SigV4Authenticator }
@@ -146,10 +212,18 @@ func (a principalAuthenticator) Authenticate(ctx context.Context, r *http.Reques
 	if err != nil {
 		return ctx, err
 	}
-	if p, ok := awsproto.Caller(ctx).Principal.(*idc.Principal); ok {
-		ctx = idc.WithPrincipal(ctx, p)
+	p, ok := awsproto.Caller(ctx).Principal.(*idc.Principal)
+	if !ok || !p.Admin {
+		// Temporary role credentials (ASIA…) verify, but until the policy
+		// engine decides what they may do, the admin APIs refuse them.
+		arn := ""
+		if ok {
+			arn = p.ARN
+		}
+		return ctx, &awsproto.Error{Code: "AccessDeniedException", Status: 400,
+			Message: "User: " + arn + " is not authorized to perform this operation"}
 	}
-	return ctx, nil
+	return idc.WithPrincipal(ctx, p), nil
 }
 
 type statusWriter struct {

@@ -20,6 +20,9 @@ type Queries interface {
 	Instances
 	Directory
 	Organizations
+	Auth
+	Access
+	OAuth
 }
 
 // Store is an open database.

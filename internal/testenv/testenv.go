@@ -130,6 +130,7 @@ func NewWith(t testing.TB, backend string, o Options) *Env {
 	}
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
+	t.Cleanup(srv.Close)
 	t.Cleanup(hs.Close)
 	e := &Env{
 		URL:                 hs.URL,

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// sweepInterval is how often expired sessions, codes and tokens are
+// deleted.
+const sweepInterval = 10 * time.Minute
+
+// sweeper deletes expired rows; each returns how many it deleted.
+type sweeper interface {
+	Sweep(ctx context.Context) (int64, error)
+}
+
+// jobs runs the server's background work. Start launches it; Stop cancels
+// it and waits for it to finish.
+type jobs struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func (j *jobs) start(log *slog.Logger, sweepers map[string]sweeper) {
+	ctx, cancel := context.WithCancel(context.Background())
+	j.cancel = cancel
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		t := time.NewTicker(sweepInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for name, s := range sweepers {
+				n, err := s.Sweep(ctx)
+				if err != nil && ctx.Err() == nil {
+					log.WarnContext(ctx, "sweep failed", "what", name, "err", err)
+					continue
+				}
+				if n > 0 {
+					log.DebugContext(ctx, "swept expired rows", "what", name, "rows", n)
+				}
+			}
+		}
+	}()
+}
+
+func (j *jobs) stop() {
+	if j.cancel != nil {
+		j.cancel()
+		j.wg.Wait()
+	}
+}
