@@ -23,7 +23,12 @@ type portalAccounts struct {
 	orgs *org.Service
 }
 
-var _ web.Entitlements = portalAccounts{}
+// PortalAccounts returns the /start portal's view of ents (access.Service
+// or a cache of it) and orgs — the adapter the server wires into the web
+// pages, exported so the web tests use the same one.
+func PortalAccounts(ents entitlementLister, orgs *org.Service) web.Entitlements {
+	return portalAccounts{ents: ents, orgs: orgs}
+}
 
 func (p portalAccounts) PortalAccounts(ctx context.Context, identityStoreID, userID string) ([]web.PortalAccount, error) {
 	es, err := p.ents.Entitlements(ctx, identityStoreID, userID)

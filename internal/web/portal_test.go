@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,40 +16,10 @@ import (
 	"github.com/idcenter/idcenter/internal/access"
 	"github.com/idcenter/idcenter/internal/keys"
 	"github.com/idcenter/idcenter/internal/org"
+	"github.com/idcenter/idcenter/internal/server"
 	"github.com/idcenter/idcenter/internal/testenv"
 	"github.com/idcenter/idcenter/internal/web"
 )
-
-// accessEntitlements is a real in-test implementation of web.Entitlements
-// over internal/access and internal/org, reading what the admin APIs
-// stored. (The server's own adapter is wired in internal/server.)
-type accessEntitlements struct {
-	access *access.Service
-	orgs   *org.Service
-}
-
-func (a accessEntitlements) PortalAccounts(ctx context.Context, identityStoreID, userID string) ([]web.PortalAccount, error) {
-	es, err := a.access.Entitlements(ctx, identityStoreID, userID)
-	if err != nil {
-		return nil, err
-	}
-	var out []web.PortalAccount
-	index := map[string]int{}
-	for _, e := range es {
-		i, ok := index[e.AccountID]
-		if !ok {
-			_, acct, err := a.orgs.DescribeAccount(ctx, e.AccountID)
-			if err != nil {
-				return nil, err
-			}
-			i = len(out)
-			index[e.AccountID] = i
-			out = append(out, web.PortalAccount{AccountID: e.AccountID, AccountName: acct.Name, EmailAddress: acct.Email})
-		}
-		out[i].Roles = append(out[i].Roles, e.PermissionSetName)
-	}
-	return out, nil
-}
 
 func TestPortal(t *testing.T) {
 	env, clk := newEnv(t, "sqlite")
@@ -93,7 +62,7 @@ func TestPortal(t *testing.T) {
 		Auth: env.Server.Auth(), Keys: kr, IdentityStoreID: env.IdentityStoreID, InstanceName: "Acme Corp",
 		PublicURL: &url.URL{Scheme: "http", Host: "localhost"}, Now: clk.Now,
 		Credentials:  env.Server.Creds(),
-		Entitlements: accessEntitlements{access: access.New(env.Store), orgs: org.New(env.Store, env.ManagementAccountID)},
+		Entitlements: server.PortalAccounts(access.New(env.Store), org.New(env.Store, env.ManagementAccountID)),
 	})
 	if err != nil {
 		t.Fatal(err)
