@@ -11,9 +11,10 @@
 // AWS's failure reason) as soon as the request returns; the request itself
 // answers IN_PROGRESS as AWS does.
 //
-// Entitlements and MayUse answer from the database on every call through
-// index lookups (no cache), so a removed membership or assignment is gone at
-// once on every replica sharing the database.
+// Entitlements and MayUse answer from an in-process index that applies the
+// store's change feed before every answer (index.go), so a removed
+// membership or assignment is gone at once on every replica sharing the
+// database.
 //
 // Every method returns *idc.Error values for the caller's mistakes
 // (KindInvalid, KindNotFound, KindConflict, KindQuotaExceeded); other
@@ -56,6 +57,7 @@ type Service struct {
 	now       func() time.Time
 	bootstrap string   // ARN of the instance that cannot be deleted
 	stores    sync.Map // instance ARN -> identity store id (never changes)
+	idx       *index
 }
 
 // Option adjusts New.
@@ -74,6 +76,7 @@ func New(st store.Store, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.idx = newIndex(st, s.now)
 	return s
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/idcenter/idcenter/internal/access"
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/keys"
+	"github.com/idcenter/idcenter/internal/store"
 	"github.com/idcenter/idcenter/internal/store/postgres"
 	"github.com/idcenter/idcenter/internal/testenv"
 )
@@ -173,8 +174,20 @@ func checkCurrent(t *testing.T, w *world, writer *testenv.Env, readers ...*acces
 func TestEntitlementsStayCurrent(t *testing.T) {
 	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
 		w := build(t, env)
-		checkCurrent(t, w, env, access.New(env.Store))
+		checkCurrent(t, w, env, access.New(env.Store), indexed(t, env.Store))
 	})
+}
+
+// indexed returns a Service on st whose entitlement index is loaded, so
+// that its answers come from the index (a fresh Service answers in SQL
+// until its index has loaded in the background).
+func indexed(t *testing.T, st store.Store) *access.Service {
+	t.Helper()
+	svc := access.New(st)
+	if err := svc.IndexReady(t.Context()); err != nil {
+		t.Fatalf("IndexReady: %v", err)
+	}
+	return svc
 }
 
 // TestEntitlementsAcrossReplicas runs two servers on two stores opened on
@@ -211,5 +224,5 @@ func TestEntitlementsAcrossReplicas(t *testing.T) {
 	w := build(t, env1)
 	// Writes go through the second replica; both replicas and a third
 	// connection pool read.
-	checkCurrent(t, w, env2, access.New(st1), access.New(st2), open())
+	checkCurrent(t, w, env2, access.New(st1), indexed(t, st1), indexed(t, st2), open())
 }

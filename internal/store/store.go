@@ -28,6 +28,7 @@ type Queries interface {
 // Store is an open database.
 type Store interface {
 	Queries
+	AccessFeed
 	// Tx runs fn in one read-write transaction and commits when fn returns
 	// nil; any error rolls everything back. A transaction that fails with a
 	// serialization conflict is retried (fn must be safe to run again).

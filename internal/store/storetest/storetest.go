@@ -19,6 +19,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Directory", func(t *testing.T) { testDirectory(t, open) })
 	t.Run("Organizations", func(t *testing.T) { testOrganizations(t, open) })
 	t.Run("Access", func(t *testing.T) { testAccess(t, open) })
+	t.Run("AccessFeed", func(t *testing.T) { testAccessFeed(t, open) })
 	t.Run("Auth", func(t *testing.T) { testAuth(t, open) })
 	t.Run("OAuth", func(t *testing.T) { testOAuth(t, open) })
 }

@@ -1,0 +1,24 @@
+package access
+
+import (
+	"context"
+
+	"github.com/idcenter/idcenter/internal/idc"
+)
+
+// EntitlementsSQL and MayUseSQL answer from the database, bypassing the
+// index, for tests that compare the two.
+func (s *Service) EntitlementsSQL(ctx context.Context, identityStoreID, userID string) ([]idc.Entitlement, error) {
+	return s.entitlementsSQL(ctx, identityStoreID, userID)
+}
+
+func (s *Service) MayUseSQL(ctx context.Context, userID, accountID, permissionSetARN string) (bool, error) {
+	return s.st.MayUse(ctx, userID, accountID, permissionSetARN)
+}
+
+// Indexed reports whether the index is loaded (answers come from it).
+func (s *Service) Indexed() bool {
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	return s.idx.state != nil
+}
