@@ -33,9 +33,8 @@ const maxSessionToken = 8192
 // implements it. Each entitlement names the account, the permission set
 // (whose name is the portal's roleName), the provisioned IAM role
 // (AWSReservedSSO_…) and the permission set's session duration. MayUse is
-// the exact, uncached check of one assignment that Issue makes last, so a
-// removed assignment stops issuance at once even when the list is served
-// from an EntitlementCache.
+// the check of one assignment that Issue makes last. Both are current as
+// of the call (internal/access applies every committed change first).
 type Entitlements interface {
 	Entitlements(ctx context.Context, identityStoreID, userID string) ([]idc.Entitlement, error)
 	MayUse(ctx context.Context, userID, accountID, permissionSetARN string) (bool, error)

@@ -11,10 +11,20 @@ import (
 // deleted.
 const sweepInterval = 10 * time.Minute
 
+// syncInterval is how often the refreshers run: the entitlement index
+// reads the change feed at least this often, well within the gap after
+// which it would reload (access.maxQuiet).
+const syncInterval = time.Minute
+
 // sweeper deletes expired rows; each returns how many it deleted.
 type sweeper interface {
 	Sweep(ctx context.Context) (int64, error)
 }
+
+// sweepFunc adapts a function to sweeper.
+type sweepFunc func(ctx context.Context) (int64, error)
+
+func (f sweepFunc) Sweep(ctx context.Context) (int64, error) { return f(ctx) }
 
 // jobs runs the server's background work. Start launches it; Stop cancels
 // it and waits for it to finish.
@@ -23,10 +33,27 @@ type jobs struct {
 	wg     sync.WaitGroup
 }
 
-func (j *jobs) start(log *slog.Logger, sweepers map[string]sweeper) {
+func (j *jobs) start(log *slog.Logger, sweepers map[string]sweeper, refreshers map[string]func(context.Context) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
-	j.wg.Add(1)
+	j.wg.Add(2)
+	go func() {
+		defer j.wg.Done()
+		t := time.NewTicker(syncInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for name, f := range refreshers {
+				if err := f(ctx); err != nil && ctx.Err() == nil {
+					log.WarnContext(ctx, "refresh failed", "what", name, "err", err)
+				}
+			}
+		}
+	}()
 	go func() {
 		defer j.wg.Done()
 		t := time.NewTicker(sweepInterval)

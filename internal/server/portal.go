@@ -10,7 +10,7 @@ import (
 )
 
 // entitlementLister is the access read the portal needs (satisfied by
-// access.Service and by creds' entitlement cache).
+// access.Service).
 type entitlementLister interface {
 	Entitlements(ctx context.Context, identityStoreID, userID string) ([]idc.Entitlement, error)
 }

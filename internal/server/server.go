@@ -80,10 +80,15 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{st: o.Store, log: o.Logger, boot: boot}
-	// Entitlements (which roles a user may use now) come from access; the
-	// portal API reads them through a 2-second cache (credential issuance
-	// still checks the one assignment it uses, uncached).
-	entitlements := creds.NewEntitlementCache(access.New(o.Store), 2*time.Second, now)
+	// Entitlements (which roles a user may use now) come from access's
+	// in-process index, which applies every committed change before it
+	// answers: the portal API, the web portal and credential issuance all
+	// read it uncached. Its load starts now, in the background; until it
+	// is done, answers come from SQL.
+	entitlements := access.New(o.Store, access.WithBootstrapInstance(boot.instance.InstanceARN))
+	if err := entitlements.SyncIndex(ctx); err != nil {
+		return nil, fmt.Errorf("server: entitlement index: %w", err)
+	}
 	s.creds = creds.New(o.Store, o.Keys, boot.managementID, creds.WithEntitlements(entitlements), creds.WithClock(now))
 
 	if o.DataDir != "" && o.AdminAccessKeyID == "" {
@@ -117,7 +122,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		principalAuthenticator{awsproto.NewSigV4Authenticator(sigv4.NewVerifier(s.creds))},
 		identitystoreapi.New(dir, tokens),
 		organizationsapi.New(orgs, tokens),
-		ssoadminapi.New(access.New(o.Store, access.WithBootstrapInstance(boot.instance.InstanceARN)), tokens),
+		ssoadminapi.New(entitlements, tokens),
 		idcadminapi.New(s.auth, boot.instance.IdentityStoreID, publicURL),
 	)
 	router.OnInternalError = func(ctx context.Context, op string, err error) {
@@ -170,7 +175,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		w.Write([]byte("ready\n"))
 	})
 	s.handler = s.accessLog(mux)
-	s.jobs.start(o.Logger, map[string]sweeper{"auth": s.auth, "oauth": s.oauth})
+	s.jobs.start(o.Logger, map[string]sweeper{"auth": s.auth, "oauth": s.oauth, "access changes": sweepFunc(entitlements.PruneChanges)},
+		map[string]func(context.Context) error{"entitlement index": entitlements.SyncIndex})
 	return s, nil
 }
 

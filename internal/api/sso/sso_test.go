@@ -161,7 +161,11 @@ func TestBearerErrors(t *testing.T) {
 		tok := login(t, env, w)
 		p := portal(env)
 		at := *tok.AccessToken
-		for _, bad := range []string{"", "x", "aoa" + strings.Repeat("A", 200), at[:len(at)-3], at[:40] + "B" + at[41:], *tok.RefreshToken} {
+		flip := "B" // a character that differs from the one it replaces
+		if at[40] == 'B' {
+			flip = "C"
+		}
+		for _, bad := range []string{"", "x", "aoa" + strings.Repeat("A", 200), at[:len(at)-3], at[:40] + flip + at[41:], *tok.RefreshToken} {
 			_, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: aws.String(bad)})
 			var ue *ssotypes.UnauthorizedException
 			if !errors.As(err, &ue) {
