@@ -3,6 +3,7 @@ package access_test
 import (
 	"context"
 	"flag"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -67,8 +68,21 @@ func BenchmarkEntitlements(b *testing.B) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		b.Run(backend, func(b *testing.B) {
 			st, d := benchStore(b, backend)
-			svc := access.New(st)
 			ctx := context.Background()
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			svc := access.New(st)
+			start := time.Now()
+			if err := svc.IndexReady(ctx); err != nil {
+				b.Fatalf("IndexReady: %v", err)
+			}
+			loaded := time.Since(start)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			b.Logf("%s: entitlement index loaded in %s, heap +%.1f MiB", backend, loaded.Round(time.Millisecond),
+				float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+			runtime.KeepAlive(svc)
 			es, err := svc.Entitlements(ctx, d.IdentityStoreID, d.UserID)
 			if err != nil || len(es) != len(d.Entitled) {
 				b.Fatalf("Entitlements = %d, %v; want %d", len(es), err, len(d.Entitled))

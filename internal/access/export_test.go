@@ -22,3 +22,12 @@ func (s *Service) Indexed() bool {
 	defer s.idx.mu.RUnlock()
 	return s.idx.state != nil
 }
+
+// ForceWideOrder makes the loaded index sort lists the way it does when it
+// outgrows its order numbers.
+func (s *Service) ForceWideOrder() {
+	s.idx.mu.Lock()
+	defer s.idx.mu.Unlock()
+	s.idx.state.forceWide, s.idx.state.stale = true, true
+	s.idx.state.reorder()
+}

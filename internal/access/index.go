@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/idcenter/idcenter/internal/idc"
@@ -30,7 +31,10 @@ import (
 // a row for every membership, assignment and permission set change, in the
 // writing transaction; see store.AccessFeed), and before each answer the
 // index applies whatever was committed since it last looked: one indexed
-// read that is empty in the steady state. So a membership removed through
+// read that is empty in the steady state. On SQLite, whose store is the
+// file's only writer (it holds a lock on it), even that read is skipped
+// when no transaction has committed since the last one, so a decision is a
+// few map lookups and binary searches. So a membership removed through
 // any replica is gone from the very next answer of every replica, as it was
 // when every answer was SQL. Concurrent readers share that read: a reader
 // joins a read that has not started yet (so it starts after the reader
@@ -62,7 +66,12 @@ type index struct {
 	mu     sync.RWMutex
 	state  *indexState // nil until loaded
 	cursor string
-	synced time.Time // start of the last feed read that succeeded
+	// synced is when the index was last known current (UnixNano): the
+	// start of the last feed read that succeeded, or of a read that found
+	// the store's LocalCommits unchanged. commits is LocalCommits as of
+	// the last feed read.
+	synced  atomic.Int64
+	commits atomic.Uint64
 
 	lmu       sync.Mutex
 	loading   bool
@@ -87,14 +96,19 @@ func newIndex(feed store.AccessFeed, now func() time.Time) *index {
 // read returns the current state, read-locked (call unlock when done), or
 // ok false when the index is not loaded yet (the caller answers in SQL).
 func (x *index) read(ctx context.Context) (st *indexState, unlock func(), ok bool, err error) {
+	now := x.now()
 	x.mu.RLock()
-	loaded, quiet := x.state != nil, x.now().Sub(x.synced) > maxQuiet
+	loaded := x.state != nil
 	x.mu.RUnlock()
-	if !loaded || quiet {
+	if !loaded || now.Sub(time.Unix(0, x.synced.Load())) > maxQuiet {
 		x.startLoad()
 		return nil, nil, false, nil
 	}
-	if err := x.sync(ctx); err != nil {
+	// A store that is its database's only writer knows whether anything
+	// committed since the last feed read; otherwise ask the database.
+	if n, only := x.feed.LocalCommits(); only && n == x.commits.Load() {
+		x.synced.Store(now.UnixNano())
+	} else if err := x.sync(ctx); err != nil {
 		return nil, nil, false, err
 	}
 	x.mu.RLock()
@@ -149,6 +163,7 @@ func (x *index) poll() error {
 		return nil
 	}
 	started := x.now()
+	commits, _ := x.feed.LocalCommits() // before the read: a commit during it makes the next reader read again
 	changes, next, err := x.feed.AccessChangesSince(ctx, cursor)
 	if err != nil {
 		return err
@@ -165,7 +180,10 @@ func (x *index) poll() error {
 			return fmt.Errorf("entitlement index: %w", err)
 		}
 	}
-	x.cursor, x.synced = next, started
+	x.state.reorder()
+	x.cursor = next
+	x.synced.Store(started.UnixNano())
+	x.commits.Store(commits)
 	return nil
 }
 
@@ -184,12 +202,16 @@ func (x *index) startLoad() {
 func (x *index) load() {
 	st := newIndexState()
 	started := x.now()
+	commits, _ := x.feed.LocalCommits()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	cursor, err := x.feed.LoadAccessState(ctx, func(c *store.AccessChange) error { return st.apply(c) })
 	cancel()
+	st.reorder()
 	if err == nil {
 		x.mu.Lock()
-		x.state, x.cursor, x.synced = st, cursor, started
+		x.state, x.cursor = st, cursor
+		x.synced.Store(started.UnixNano())
+		x.commits.Store(commits)
 		x.mu.Unlock()
 	}
 	x.lmu.Lock()
@@ -233,12 +255,14 @@ type pair struct {
 	account string
 	set     *setInfo
 	role    string
-	refs    int // assignments naming the pair; freed at 0
+	refs    int    // assignments naming the pair; freed at 0
+	order   uint64 // see orderOf
 }
 
 type setInfo struct {
 	arn, name string
 	duration  time.Duration
+	rank      uint32 // position by (name, ARN) among all sets
 }
 
 type userEntry struct {
@@ -259,10 +283,67 @@ type indexState struct {
 	free   []pairID
 	users  map[string]*userEntry
 	groups map[string]*groupEntry
+	// accounts ranks the account ids in pairs; with setInfo.rank it gives
+	// each pair a number whose order is the answer's order (account, then
+	// permission set name), so a list sorts by integers. reorder
+	// recomputes the ranks after a change makes them stale.
+	accounts map[string]uint32
+	stale    bool
+	// wide is set when the ranks or pair ids outgrow orderOf's bit fields;
+	// lists then sort by comparing fields instead.
+	wide      bool
+	forceWide bool // tests: take the wide path at any size
 }
 
 func newIndexState() *indexState {
-	return &indexState{sets: map[string]*setInfo{}, ids: map[pairKey]pairID{}, users: map[string]*userEntry{}, groups: map[string]*groupEntry{}}
+	return &indexState{sets: map[string]*setInfo{}, ids: map[pairKey]pairID{}, users: map[string]*userEntry{}, groups: map[string]*groupEntry{},
+		accounts: map[string]uint32{}}
+}
+
+// reorder recomputes the account and permission set ranks and the pairs'
+// order numbers if a new account or set, or a renamed set, made them
+// stale. The index calls it after applying a batch of changes.
+func (s *indexState) reorder() {
+	if !s.stale {
+		return
+	}
+	accounts := make([]string, 0, len(s.accounts))
+	for a := range s.accounts {
+		accounts = append(accounts, a)
+	}
+	slices.Sort(accounts)
+	for i, a := range accounts {
+		s.accounts[a] = uint32(i)
+	}
+	sets := make([]*setInfo, 0, len(s.sets))
+	for _, ps := range s.sets {
+		sets = append(sets, ps)
+	}
+	slices.SortFunc(sets, func(a, b *setInfo) int { return cmp.Or(cmp.Compare(a.name, b.name), cmp.Compare(a.arn, b.arn)) })
+	for i, ps := range sets {
+		ps.rank = uint32(i)
+	}
+	s.wide = s.forceWide || len(accounts) > 1<<accountBits || len(sets) > 1<<setBits || len(s.pairs) > 1<<pairBits
+	for i := range s.pairs {
+		if p := &s.pairs[i]; p.refs > 0 {
+			p.order = s.orderOf(p.account, p.set, pairID(i))
+		}
+	}
+	s.stale = false
+}
+
+// Bit fields of a pair's order number.
+const (
+	accountBits = 20 // a million accounts
+	setBits     = 18 // 262,144 permission sets
+	pairBits    = 64 - accountBits - setBits
+)
+
+// orderOf numbers a pair so that numeric order is the answer's order
+// (account id, then permission set name and ARN) and the number carries
+// the pair's id in its low bits: a list is a sort of integers.
+func (s *indexState) orderOf(account string, ps *setInfo, id pairID) uint64 {
+	return uint64(s.accounts[account])<<(setBits+pairBits) | uint64(ps.rank)<<pairBits | uint64(id)
 }
 
 var errFeed = errors.New("change does not fit the index")
@@ -303,11 +384,13 @@ func (s *indexState) applySet(c *store.AccessChange) {
 	ps := s.sets[c.PermissionSetARN]
 	if ps == nil {
 		s.sets[c.PermissionSetARN] = &setInfo{arn: c.PermissionSetARN, name: c.Name, duration: d}
+		s.stale = true
 		return
 	}
 	renamed := ps.name != c.Name
 	ps.name, ps.duration = c.Name, d
 	if renamed {
+		s.stale = true
 		for i := range s.pairs {
 			if p := &s.pairs[i]; p.set == ps && p.refs > 0 {
 				p.role = idc.RoleName(ps.name, ps.arn, p.account)
@@ -379,15 +462,23 @@ func (s *indexState) acquire(k pairKey) (pairID, error) {
 	if ps == nil {
 		return 0, fmt.Errorf("%w: assignment of unknown permission set %s", errFeed, k.set)
 	}
+	if _, ok := s.accounts[k.account]; !ok {
+		s.accounts[k.account] = 0
+		s.stale = true
+	}
 	p := pair{account: k.account, set: ps, role: idc.RoleName(ps.name, ps.arn, k.account), refs: 1}
 	var id pairID
 	if n := len(s.free); n > 0 {
 		id, s.free = s.free[n-1], s.free[:n-1]
-		s.pairs[id] = p
 	} else {
 		id = pairID(len(s.pairs))
-		s.pairs = append(s.pairs, p)
+		s.pairs = append(s.pairs, pair{})
+		if len(s.pairs) > 1<<pairBits {
+			s.stale = true // reorder sets wide
+		}
 	}
+	p.order = s.orderOf(k.account, ps, id)
+	s.pairs[id] = p
 	s.ids[k] = id
 	return id, nil
 }
@@ -426,6 +517,35 @@ func (s *indexState) entitlements(identityStoreID, userID string) []idc.Entitlem
 			n += len(e.pairs)
 		}
 	}
+	if s.wide {
+		return s.entitlementsWide(u, n)
+	}
+	keys := make([]uint64, 0, n)
+	for _, id := range u.direct {
+		keys = append(keys, s.pairs[id].order)
+	}
+	for _, g := range u.groups {
+		if e := s.groups[g]; e != nil {
+			for _, id := range e.pairs {
+				keys = append(keys, s.pairs[id].order)
+			}
+		}
+	}
+	// Order numbers are unique per pair, so equal neighbours after the
+	// sort are one pair reached twice.
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	out := make([]idc.Entitlement, len(keys))
+	for i, k := range keys {
+		p := &s.pairs[pairID(k&(1<<pairBits-1))]
+		out[i] = p.entitlement()
+	}
+	return out
+}
+
+// entitlementsWide is entitlements for an index too large for order
+// numbers: it deduplicates by pair id and sorts by comparing fields.
+func (s *indexState) entitlementsWide(u *userEntry, n int) []idc.Entitlement {
 	ids := make([]pairID, 0, n)
 	ids = append(ids, u.direct...)
 	for _, g := range u.groups {
@@ -437,12 +557,15 @@ func (s *indexState) entitlements(identityStoreID, userID string) []idc.Entitlem
 	ids = slices.Compact(ids)
 	out := make([]idc.Entitlement, len(ids))
 	for i, id := range ids {
-		p := &s.pairs[id]
-		out[i] = idc.Entitlement{AccountID: p.account, PermissionSetARN: p.set.arn, PermissionSetName: p.set.name,
-			RoleName: p.role, SessionDuration: p.set.duration}
+		out[i] = s.pairs[id].entitlement()
 	}
 	sortEntitlements(out)
 	return out
+}
+
+func (p *pair) entitlement() idc.Entitlement {
+	return idc.Entitlement{AccountID: p.account, PermissionSetARN: p.set.arn, PermissionSetName: p.set.name,
+		RoleName: p.role, SessionDuration: p.set.duration}
 }
 
 // mayUse answers Service.MayUse.

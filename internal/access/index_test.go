@@ -45,6 +45,11 @@ func TestIndexMatchesSQL(t *testing.T) {
 			if err := early.IndexReady(ctx); err != nil {
 				t.Fatal(err)
 			}
+			wide := access.New(st)
+			if err := wide.IndexReady(ctx); err != nil {
+				t.Fatal(err)
+			}
+			wide.ForceWideOrder()
 			var late *access.Service
 			const steps = 250
 			for i := range steps {
@@ -55,7 +60,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				for _, svc := range []*access.Service{early, late} {
+				for _, svc := range []*access.Service{early, wide, late} {
 					if svc != nil {
 						w.compare(fmt.Sprintf("step %d (%s)", i, what), svc)
 					}

@@ -28,6 +28,12 @@ type AccessFeed interface {
 	// PruneAccessChanges deletes the changes recorded before t; readers
 	// whose last read is older than that must load the state afresh.
 	PruneAccessChanges(ctx context.Context, before time.Time) (int64, error)
+	// LocalCommits returns how many transactions have committed through
+	// this Store, and whether this Store is its database's only writer.
+	// When it is, a reader that noted n before its last read of the feed
+	// and finds it unchanged knows the feed has nothing new for it,
+	// without asking the database.
+	LocalCommits() (n uint64, only bool)
 }
 
 // AccessChangeKind says what an AccessChange is about.

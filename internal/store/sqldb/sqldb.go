@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/idcenter/idcenter/internal/store"
@@ -51,6 +52,13 @@ type DB struct {
 	gw     *groupWriter // nil unless the dialect uses group commit
 	d      *Dialect
 	now    func() time.Time
+
+	// commits counts the transactions committed through Tx; exclusive says
+	// no other process writes the database (see LocalCommits), and release
+	// gives up what makes it so when the DB closes.
+	commits   atomic.Uint64
+	exclusive bool
+	release   func() error
 }
 
 // New wraps opened pools. write receives every transaction; read serves
@@ -98,11 +106,34 @@ func (db *DB) Close() error {
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
+	if db.release != nil {
+		err = errors.Join(err, db.release())
+	}
 	return err
 }
 
 // Tx implements store.Store.
 func (db *DB) Tx(ctx context.Context, fn func(q store.Queries) error) error {
+	err := db.runTx(ctx, fn)
+	if err == nil {
+		db.commits.Add(1)
+	}
+	return err
+}
+
+// SetExclusive records that this process is the database's only writer
+// (the SQLite backend holds a lock on the file for it); release runs when
+// the DB closes.
+func (db *DB) SetExclusive(release func() error) {
+	db.exclusive, db.release = true, release
+}
+
+// LocalCommits implements store.AccessFeed.
+func (db *DB) LocalCommits() (n uint64, only bool) {
+	return db.commits.Load(), db.exclusive
+}
+
+func (db *DB) runTx(ctx context.Context, fn func(q store.Queries) error) error {
 	if db.gw != nil {
 		return db.gw.submit(ctx, fn)
 	}

@@ -6,6 +6,11 @@
 // transactions begin IMMEDIATE, so a writer never fails half-way with
 // SQLITE_BUSY; reads use a separate pool that runs concurrently with it.
 // This package owns the driver import; everything else is in sqldb.
+//
+// One process at a time may open a database file: Open takes an exclusive
+// lock on a sidecar file (path + ".lock"), so the store can tell the
+// entitlement index that every write goes through it (see
+// store.AccessFeed.LocalCommits).
 package sqlite
 
 import (
@@ -34,8 +39,18 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 		v.Add("_time_format", "sqlite")
 		return "file:" + path + "?" + v.Encode() + extra
 	}
+	release, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	unlock := func() {
+		if release != nil {
+			release()
+		}
+	}
 	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
@@ -45,6 +60,7 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
+		unlock()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	n := max(4, 2*runtime.GOMAXPROCS(0))
@@ -55,7 +71,11 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 	if err != nil {
 		w.Close()
 		r.Close()
+		unlock()
 		return nil, err
+	}
+	if release != nil {
+		db.SetExclusive(release)
 	}
 	return db, nil
 }
