@@ -119,12 +119,45 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // DefaultArgon2).
 func WithArgon2(p Argon2Params) Option { return func(s *Service) { s.hash.params = p } }
 
-// WithHashConcurrency bounds password hashing: at most slots hashes at once
-// and at most queue waiting; more concurrent sign-ins fail with ErrBusy.
-// The default is half the usable CPUs (at least one) and a queue of 64, so
-// a storm of sign-ins leaves CPU for token and API traffic.
+// WithHashConcurrency bounds the memory of password hashing: at most slots
+// hashes at once and at most queue waiting; more concurrent sign-ins fail
+// with ErrBusy. The default is half the usable CPUs (at least one) and a
+// queue of 64.
 func WithHashConcurrency(slots, queue int) Option {
-	return func(s *Service) { s.hash = newHasher(s.hash.params, slots, queue) }
+	return func(s *Service) {
+		h := newHasher(s.hash.params, slots, queue)
+		h.budget = s.hash.budget
+		s.hash = h
+	}
+}
+
+// Defaults of the hashing budget (WithHashBudget): an eighth of the usable
+// CPUs (a quarter of one CPU on two cores: about seven sign-ins a second at
+// the default parameters, 35 ms of CPU each, some 25,000 an hour), no
+// burst, and a wait of at most 3 s. Without a burst hashes are spaced
+// evenly (one every 140 ms on two cores): a lone sign-in never waits, a
+// second one at the same moment waits 140 ms, and a storm never runs
+// hashes back to back.
+const (
+	DefaultHashBurst   = 0
+	DefaultHashMaxWait = 3 * time.Second
+)
+
+// DefaultHashShare returns the default hashing budget: GOMAXPROCS/8 CPUs.
+func DefaultHashShare() float64 { return float64(runtime.GOMAXPROCS(0)) / 8 }
+
+// WithHashBudget bounds the CPU time of password hashing: on average at
+// most share CPU-seconds per second (0 disables the budget), with burst of
+// hashing time allowed back to back after a quiet period; a sign-in or
+// password change that would wait longer than maxWait for the budget fails
+// with ErrBusy. See hashBudget for the design.
+func WithHashBudget(share float64, burst, maxWait time.Duration) Option {
+	return func(s *Service) {
+		s.hash.budget = nil
+		if share > 0 {
+			s.hash.budget = newHashBudget(share, burst, maxWait)
+		}
+	}
 }
 
 // WithIssuer sets the issuer shown in authenticator apps (default
@@ -147,6 +180,7 @@ func New(st store.Store, dir *directory.Service, kr *keys.Keyring, opts ...Optio
 		cacheTTL:  2 * time.Second,
 		cache:     map[string]cachedSession{},
 	}
+	s.hash.budget = newHashBudget(DefaultHashShare(), DefaultHashBurst, DefaultHashMaxWait)
 	for _, o := range opts {
 		o(s)
 	}

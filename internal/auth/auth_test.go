@@ -667,3 +667,26 @@ func TestSweep(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInHashBudget: beyond the hashing budget a sign-in, of a known
+// user or an unknown one alike, is refused with ErrBusy (the web answers
+// 503 "try again in a moment") instead of queueing for CPU.
+func TestSignInHashBudget(t *testing.T) {
+	t.Parallel()
+	// A share so small that one hash uses the budget for hours, with a
+	// wait of at most a millisecond.
+	f := newFixture(t, "sqlite", auth.WithHashBudget(1e-9, 0, time.Millisecond))
+	f.user(t, "alice", "correct horse battery") // SetPassword spends the budget
+	for _, name := range []string{"alice", "nobody"} {
+		if _, err := f.signIn(t, name, "correct horse battery"); !errors.Is(err, auth.ErrBusy) {
+			t.Errorf("SignIn(%s) beyond the budget = %v, want ErrBusy", name, err)
+		}
+	}
+	g := newFixture(t, "sqlite", auth.WithHashBudget(0, 0, 0)) // no budget
+	g.user(t, "alice", "correct horse battery")
+	for range 3 {
+		if res, err := g.signIn(t, "alice", "correct horse battery"); err != nil || res.Session == nil && res.Pending == nil {
+			t.Fatalf("SignIn without a budget = %+v, %v", res, err)
+		}
+	}
+}

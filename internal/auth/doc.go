@@ -1,10 +1,10 @@
-// Package auth owns web sign-in: passwords (argon2id, bounded concurrency),
-// TOTP second factors (RFC 6238) with enrolment and admin reset, server-side
-// sessions that can be listed and revoked, pending sign-ins between the
-// password and the second factor, one-time invitations, brute-force lockout
-// counters kept in the store (so they hold across replicas), and the
-// per-identity-store settings an admin changes at runtime (MFA mode and
-// portal session duration).
+// Package auth owns web sign-in: passwords (argon2id, bounded concurrency
+// and a CPU budget: see hashBudget), TOTP second factors (RFC 6238) with
+// enrolment and admin reset, server-side sessions that can be listed and
+// revoked, pending sign-ins between the password and the second factor,
+// one-time invitations, brute-force lockout counters kept in the store (so
+// they hold across replicas), and the per-identity-store settings an admin
+// changes at runtime (MFA mode and portal session duration).
 //
 // # Flows
 //
@@ -22,7 +22,11 @@
 // of the secret (key derived from the master key), so a database leak does
 // not yield usable sessions. TOTP secrets are sealed by the keyring.
 // Passwords are argon2id PHC strings; unknown users are checked against a
-// dummy hash so that timing does not reveal which user names exist.
+// dummy hash so that timing does not reveal which user names exist. Every
+// check, of a known user or not, passes the same bounds: at most a few
+// hashes at once (memory), at most a set share of the CPU on average
+// (hashBudget), and a bounded wait beyond which the sign-in is refused with
+// ErrBusy (the sign-in page's 503 "try again in a moment").
 //
 // # Errors
 //

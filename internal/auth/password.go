@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -66,15 +67,19 @@ func CheckPassword(pw string) error {
 	return nil
 }
 
-// hasher computes argon2id hashes with bounded concurrency: at most
-// slots hashes run at once and at most queue callers wait for a slot;
-// beyond that a caller is refused at once (ErrBusy) instead of piling up
-// memory and starving other traffic (SECURITY.md LR-04).
+// hasher computes argon2id hashes within two bounds. Memory: at most slots
+// hashes run at once and at most queue callers wait; beyond that a caller
+// is refused at once (ErrBusy) instead of piling up memory (SECURITY.md
+// LR-04). CPU: with a budget (see hashBudget), hashing uses at most a set
+// share of one CPU on average, so a storm of sign-ins cannot starve token
+// and API traffic; a caller that would wait longer than the budget's bound
+// is refused (ErrBusy) too.
 type hasher struct {
 	params  Argon2Params
 	sem     chan struct{}
 	queue   int64
 	waiting atomic.Int64
+	budget  *hashBudget // nil: bounded by slots only
 
 	dummyOnce sync.Once
 	dummy     string
@@ -84,33 +89,108 @@ func newHasher(p Argon2Params, slots, queue int) *hasher {
 	return &hasher{params: p, sem: make(chan struct{}, max(1, slots)), queue: int64(max(0, queue))}
 }
 
-// acquire waits for a hashing slot; release it with h.release.
-func (h *hasher) acquire(ctx context.Context) error {
+// busy is the refusal of a hash beyond the bounds.
+func busy() error {
+	return authError(ErrBusy, "too many sign-ins are in progress; try again in a moment")
+}
+
+// ticket is a granted hash: its budget booking and what it cost.
+type ticket struct {
+	booked time.Duration
+	cost   time.Duration
+}
+
+// acquire waits for the budget and then for a hashing slot; release the
+// ticket with h.release once the hash is done.
+func (h *hasher) acquire(ctx context.Context) (ticket, error) {
 	if h.waiting.Add(1) > h.queue+int64(cap(h.sem)) {
 		h.waiting.Add(-1)
-		return authError(ErrBusy, "too many sign-ins are in progress; try again in a moment")
+		return ticket{}, busy()
+	}
+	var t ticket
+	if h.budget != nil {
+		wait, booked, ok := h.budget.reserve()
+		if !ok {
+			h.waiting.Add(-1)
+			return ticket{}, busy()
+		}
+		t.booked = booked
+		if err := sleep(ctx, wait); err != nil {
+			h.abandon(t)
+			return ticket{}, err
+		}
 	}
 	select {
 	case h.sem <- struct{}{}:
+		return t, nil
+	case <-ctx.Done():
+		h.abandon(t)
+		return ticket{}, ctx.Err()
+	}
+}
+
+// abandon undoes acquire for a caller that gave up while waiting.
+func (h *hasher) abandon(t ticket) {
+	if h.budget != nil {
+		h.budget.cancel(t.booked)
+	}
+	h.waiting.Add(-1)
+}
+
+// release frees the slot of t and charges the hash's cost to the budget.
+func (h *hasher) release(t *ticket) {
+	<-h.sem
+	h.waiting.Add(-1)
+	if h.budget != nil {
+		h.budget.settle(t.booked, t.cost)
+	}
+}
+
+// measure runs fn, one hash with the given number of lanes, and adds its
+// cost to t. x/crypto/argon2 computes on goroutines of its own, so the
+// hash's own CPU time cannot be read; two upper bounds of it can: its wall
+// time times its lanes (each lane runs on at most one CPU at a time), and
+// the CPU time the whole process used meanwhile. The cost is the smaller:
+// on a machine busy with other work the wall time would overcharge (the
+// hash waits for a CPU), and under concurrent traffic the process's CPU
+// time would.
+func (t *ticket) measure(lanes uint8, fn func()) {
+	start := time.Now()
+	c0, ok0 := processCPUTime()
+	fn()
+	c1, ok1 := processCPUTime()
+	cost := time.Since(start) * time.Duration(max(lanes, 1))
+	if ok0 && ok1 {
+		cost = min(cost, c1-c0)
+	}
+	t.cost += cost
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		h.waiting.Add(-1)
 		return ctx.Err()
 	}
 }
 
-func (h *hasher) release() {
-	<-h.sem
-	h.waiting.Add(-1)
-}
-
 // Hash returns the PHC string of pw: $argon2id$v=19$m=…,t=…,p=…$salt$hash.
 func (h *hasher) Hash(ctx context.Context, pw string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	t, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
-	return hashWith(h.params, pw), nil
+	defer h.release(&t)
+	var enc string
+	t.measure(h.params.Threads, func() { enc = hashWith(h.params, pw) })
+	return enc, nil
 }
 
 func hashWith(p Argon2Params, pw string) string {
@@ -125,17 +205,21 @@ func hashWith(p Argon2Params, pw string) string {
 // malformed encoded value is checked against a dummy hash instead, so the
 // time taken does not tell whether a user has a password (ASVS 6.3.8).
 func (h *hasher) Verify(ctx context.Context, encoded, pw string) (bool, error) {
-	if err := h.acquire(ctx); err != nil {
+	t, err := h.acquire(ctx)
+	if err != nil {
 		return false, err
 	}
-	defer h.release()
+	defer h.release(&t)
 	p, salt, want, err := parsePHC(encoded)
 	known := err == nil
 	if !known {
-		h.dummyOnce.Do(func() { h.dummy = hashWith(h.params, "idcenter dummy password") })
+		h.dummyOnce.Do(func() {
+			t.measure(h.params.Threads, func() { h.dummy = hashWith(h.params, "idcenter dummy password") })
+		})
 		p, salt, want, _ = parsePHC(h.dummy)
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	var got []byte
+	t.measure(p.Threads, func() { got = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want))) })
 	return subtle.ConstantTimeCompare(got, want) == 1 && known, nil
 }
 

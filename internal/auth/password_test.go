@@ -78,14 +78,15 @@ func TestHasher(t *testing.T) {
 func TestHasherBusy(t *testing.T) {
 	h := newHasher(Argon2Params{Memory: 64, Time: 1, Threads: 1}, 1, 0)
 	ctx := t.Context()
-	if err := h.acquire(ctx); err != nil {
+	tk, err := h.acquire(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.Hash(ctx, "password")
+	_, err = h.Hash(ctx, "password")
 	if !errors.Is(err, ErrBusy) {
 		t.Errorf("Hash with every slot taken and no queue = %v, want ErrBusy", err)
 	}
-	h.release()
+	h.release(&tk)
 	if _, err := h.Hash(ctx, "password"); err != nil {
 		t.Errorf("Hash after release = %v", err)
 	}

@@ -84,7 +84,11 @@ func NewQueryService(model *Service, ops map[string]Op, mapErr func(error) *Erro
 func IsFormRequest(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodPost:
-		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		ct := r.Header.Get("Content-Type")
+		if strings.EqualFold(ct, ContentTypeForm) || strings.EqualFold(ct, ContentTypeForm+"; charset=utf-8") {
+			return true // what the SDKs send, without parsing
+		}
+		mt, _, err := mime.ParseMediaType(ct)
 		return err == nil && mt == ContentTypeForm
 	case http.MethodGet, http.MethodHead:
 		return strings.Contains(r.URL.RawQuery, "Action=") && r.URL.Query().Has("Action")
@@ -115,7 +119,9 @@ func (s *QueryService) start(w http.ResponseWriter, r *http.Request) (context.Co
 		id = NewRequestID()
 		ctx = ContextWithRequestID(ctx, id)
 	}
-	w.Header().Set("x-amzn-RequestId", id)
+	// The canonical form of x-amzn-RequestId, set without Header.Set's
+	// canonicalization (an allocation per request).
+	w.Header()["X-Amzn-Requestid"] = []string{id}
 	return ctx, id
 }
 
@@ -126,7 +132,14 @@ func readForm(w http.ResponseWriter, r *http.Request) ([]byte, url.Values, *Erro
 	raw := r.URL.RawQuery
 	if r.Method == http.MethodPost {
 		var err error
-		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if n := r.ContentLength; n >= 0 && n <= MaxBodyBytes {
+			// net/http holds the body to its declared length: read it
+			// into a buffer of that size.
+			body = make([]byte, n)
+			_, err = io.ReadFull(r.Body, body)
+		} else {
+			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		}
 		if err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				return nil, nil, &Error{Code: CodeMalformedQuery, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes), Status: http.StatusRequestEntityTooLarge}

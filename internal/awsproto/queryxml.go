@@ -12,7 +12,10 @@ const ContentTypeXML = "text/xml"
 // encodeQueryResponse renders the XML response of o for a handler's output.
 func (s *Service) encodeQueryResponse(o *Operation, out any, requestID string) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString("<" + o.Name + "Response")
+	b.Grow(512) // most answers fit: one allocation
+	b.WriteString("<")
+	b.WriteString(o.Name)
+	b.WriteString("Response")
 	s.writeXMLNS(&b)
 	b.WriteString(">")
 	if o.Output != "" {
@@ -21,17 +24,19 @@ func (s *Service) encodeQueryResponse(o *Operation, out any, requestID string) (
 			return nil, err
 		}
 		if o.ResultWrapper != "" {
-			b.WriteString("<" + o.ResultWrapper + ">")
+			openTag(&b, o.ResultWrapper)
 		}
 		x := xmlWriter{svc: s, b: &b}
 		x.members(s.Shapes[o.Output], v)
 		if o.ResultWrapper != "" {
-			b.WriteString("</" + o.ResultWrapper + ">")
+			closeTag(&b, o.ResultWrapper)
 		}
 	}
 	b.WriteString("<ResponseMetadata><RequestId>")
 	xmlText(&b, requestID)
-	b.WriteString("</RequestId></ResponseMetadata></" + o.Name + "Response>")
+	b.WriteString("</RequestId></ResponseMetadata></")
+	b.WriteString(o.Name)
+	b.WriteString("Response>")
 	return b.Bytes(), nil
 }
 
@@ -44,10 +49,40 @@ func (s *Service) writeXMLNS(b *bytes.Buffer) {
 	b.WriteString(`"`)
 }
 
+// openTag writes <name>.
+func openTag(b *bytes.Buffer, name string) {
+	b.WriteByte('<')
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+// closeTag writes </name>.
+func closeTag(b *bytes.Buffer, name string) {
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
 // xmlText writes s escaped for XML text and attribute values. Characters
 // XML cannot carry become U+FFFD.
 func xmlText(b *bytes.Buffer, s string) {
+	if xmlPlain(s) {
+		b.WriteString(s)
+		return
+	}
 	xml.EscapeText(b, []byte(s))
+}
+
+// xmlPlain reports whether s is printable ASCII that encoding/xml's
+// EscapeText leaves as it is (most values: ids, ARNs, keys, tokens).
+func xmlPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '<', c == '>', c == '&', c == '\'', c == '"':
+			return false
+		}
+	}
+	return true
 }
 
 // xmlWriter renders canonical output values by the query protocol's XML
@@ -79,13 +114,13 @@ func (x *xmlWriter) value(sh *Shape, name string, v *jvalue) {
 	b := x.b
 	switch sh.Type {
 	case TypeStructure:
-		b.WriteString("<" + name + ">")
+		openTag(b, name)
 		if sh.Document {
 			xmlText(b, string(v.appendJSON(nil)))
 		} else {
 			x.members(sh, v)
 		}
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 	case TypeList:
 		elem := x.svc.Shapes[sh.Member]
 		if sh.Flattened {
@@ -94,19 +129,19 @@ func (x *xmlWriter) value(sh *Shape, name string, v *jvalue) {
 			}
 			return
 		}
-		b.WriteString("<" + name + ">")
+		openTag(b, name)
 		for _, e := range v.arr {
 			x.value(elem, "member", e)
 		}
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 	case TypeMap:
 		ks, vs := x.svc.Shapes[sh.Key], x.svc.Shapes[sh.Value]
 		if !sh.Flattened {
-			b.WriteString("<" + name + ">")
+			openTag(b, name)
 		}
 		for _, m := range v.obj {
 			if sh.Flattened {
-				b.WriteString("<" + name + ">")
+				openTag(b, name)
 			} else {
 				b.WriteString("<entry>")
 			}
@@ -115,18 +150,18 @@ func (x *xmlWriter) value(sh *Shape, name string, v *jvalue) {
 				x.value(vs, "value", m.val)
 			}
 			if sh.Flattened {
-				b.WriteString("</" + name + ">")
+				closeTag(b, name)
 			} else {
 				b.WriteString("</entry>")
 			}
 		}
 		if !sh.Flattened {
-			b.WriteString("</" + name + ">")
+			closeTag(b, name)
 		}
 	default:
-		b.WriteString("<" + name + ">")
+		openTag(b, name)
 		xmlText(b, scalarXML(sh, v))
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 	}
 }
 

@@ -1,7 +1,6 @@
 package creds
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -92,7 +91,9 @@ func UserID(accountID, userName string) string {
 
 func uniqueID(prefix, seed string) string {
 	sum := sha256.Sum256([]byte(seed))
-	return prefix + base32.StdEncoding.EncodeToString(sum[:])[:17]
+	var enc [56]byte // base32 of 32 bytes
+	base32.StdEncoding.Encode(enc[:], sum[:])
+	return prefix + string(enc[:17])
 }
 
 // Issue issues temporary credentials for the role roleName (a permission
@@ -208,38 +209,49 @@ func (s *Service) openSession(token string) (*Session, string, error) {
 	if err != nil || len(b) == 0 || b[0] != 1 {
 		return nil, "", errToken
 	}
-	r := bytes.NewReader(b[1:])
-	str := func() (string, error) {
-		n, err := binary.ReadUvarint(r)
-		if err != nil || n > uint64(r.Len()) {
-			return "", errToken
+	// The fields are substrings of one copy of the plaintext, and the
+	// varints are read from b at the same offsets.
+	plain := string(b)
+	off := 1
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(b[off:])
+		if k <= 0 || n > uint64(len(b)-off-k) {
+			return "", false
 		}
-		buf := make([]byte, n)
-		r.Read(buf)
-		return string(buf), nil
+		off += k
+		v := plain[off : off+int(n)]
+		off += int(n)
+		return v, true
+	}
+	varint := func() (int64, bool) {
+		v, k := binary.Varint(b[off:])
+		off += max(k, 0)
+		return v, k > 0
 	}
 	sess := &Session{}
 	var secret string
-	for _, p := range []*string{&sess.AccessKeyID, &secret, &sess.AccountID, &sess.RoleName, &sess.UserName, &sess.UserID, &sess.IdentityStoreID} {
-		if *p, err = str(); err != nil {
-			return nil, "", err
+	for _, p := range [...]*string{&sess.AccessKeyID, &secret, &sess.AccountID, &sess.RoleName, &sess.UserName, &sess.UserID, &sess.IdentityStoreID} {
+		var ok bool
+		if *p, ok = str(); !ok {
+			return nil, "", errToken
 		}
 	}
-	iat, err1 := binary.ReadVarint(r)
-	exp, err2 := binary.ReadVarint(r)
-	n, err3 := binary.ReadUvarint(r)
-	if err1 != nil || err2 != nil || err3 != nil || n > 50 {
+	iat, ok1 := varint()
+	exp, ok2 := varint()
+	n, k := binary.Uvarint(b[off:])
+	if !ok1 || !ok2 || k <= 0 || n > 50 {
 		return nil, "", errToken
 	}
+	off += k
 	sess.IssuedAt, sess.Expiration = time.Unix(iat, 0).UTC(), time.Unix(exp, 0).UTC()
+	if n > 0 {
+		sess.Tags = make([]SessionTag, 0, n)
+	}
 	for range n {
-		k, err := str()
-		if err != nil {
-			return nil, "", err
-		}
-		v, err := str()
-		if err != nil {
-			return nil, "", err
+		k, ok1 := str()
+		v, ok2 := str()
+		if !ok1 || !ok2 {
+			return nil, "", errToken
 		}
 		sess.Tags = append(sess.Tags, SessionTag{Key: k, Value: v})
 	}

@@ -3,6 +3,7 @@ package creds_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"regexp"
@@ -211,5 +212,48 @@ func TestUniqueIDs(t *testing.T) {
 	}
 	if u := creds.UserID(account, "idcenter-admin"); !strings.HasPrefix(u, "AIDA") || len(u) != 21 {
 		t.Errorf("UserID = %q", u)
+	}
+}
+
+// TestSessionTokenFields seals session plaintexts by hand: the complete one
+// resolves with its fields and tags, and every truncation of it, though
+// sealed by the right key, is refused (never read past its end).
+func TestSessionTokenFields(t *testing.T) {
+	t.Parallel()
+	kr, err := keys.New(keys.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Second)
+	svc := creds.New(nil, kr, account, creds.WithClock(func() time.Time { return now }))
+	const keyID = "ASIAABCDEFGHIJKLMNOP"
+	b := []byte{1}
+	for _, v := range []string{keyID, "secret", account, "AWSReservedSSO_X_0123456789abcdef", "alice", "u-1", "d-1"} {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	b = binary.AppendVarint(b, now.Unix())
+	b = binary.AppendVarint(b, now.Add(time.Hour).Unix())
+	b = binary.AppendUvarint(b, 1)
+	for _, v := range []string{"Team", "blue"} {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	token := func(pt []byte) string {
+		return base64.StdEncoding.EncodeToString(kr.Seal(creds.PurposeSessionToken, pt))
+	}
+	sess, err := svc.SessionOf(keyID, token(b))
+	if err != nil {
+		t.Fatalf("SessionOf(complete) = %v", err)
+	}
+	want := &creds.Session{AccessKeyID: keyID, AccountID: account, RoleName: "AWSReservedSSO_X_0123456789abcdef", UserName: "alice",
+		UserID: "u-1", IdentityStoreID: "d-1", IssuedAt: now.UTC(), Expiration: now.Add(time.Hour).UTC(), Tags: []creds.SessionTag{{Key: "Team", Value: "blue"}}}
+	if d := cmp.Diff(want, sess); d != "" {
+		t.Errorf("session (-want +got):\n%s", d)
+	}
+	for n := range len(b) {
+		if _, err := svc.ResolveKey(t.Context(), keyID, token(b[:n])); !errors.Is(err, sigv4.ErrUnknownKey) {
+			t.Errorf("ResolveKey(plaintext cut to %d of %d bytes) = %v, want ErrUnknownKey", n, len(b), err)
+		}
 	}
 }

@@ -45,15 +45,29 @@ func (h *Handler) GetCallerIdentity(ctx context.Context, in *GetCallerIdentityRe
 	out := &GetCallerIdentityResponse{Arn: p.ARN}
 	// arn:aws:sts::<account>:assumed-role/<role>/<session> or
 	// arn:aws:iam::<account>:user/<name>.
-	parts := strings.SplitN(p.ARN, ":", 6)
-	if len(parts) == 6 {
-		out.Account = parts[4]
-		switch res := strings.Split(parts[5], "/"); {
-		case len(res) == 3 && res[0] == "assumed-role":
-			out.UserId = creds.RoleID(out.Account, res[1]) + ":" + res[2]
-		case len(res) >= 2 && res[0] == "user":
-			out.UserId = creds.UserID(out.Account, res[len(res)-1])
+	account, resource, ok := arnAccount(p.ARN)
+	if !ok {
+		return out, nil
+	}
+	out.Account = account
+	if rest, ok := strings.CutPrefix(resource, "assumed-role/"); ok {
+		if role, session, ok := strings.Cut(rest, "/"); ok && !strings.Contains(session, "/") {
+			out.UserId = creds.RoleID(account, role) + ":" + session
 		}
+	} else if rest, ok := strings.CutPrefix(resource, "user/"); ok {
+		out.UserId = creds.UserID(account, rest[strings.LastIndexByte(rest, '/')+1:])
 	}
 	return out, nil
+}
+
+// arnAccount splits arn:partition:service:region:account:resource into its
+// account and resource; ok is false for fewer than six parts.
+func arnAccount(arn string) (account, resource string, ok bool) {
+	rest := arn
+	for range 4 {
+		if _, rest, ok = strings.Cut(rest, ":"); !ok {
+			return "", "", false
+		}
+	}
+	return strings.Cut(rest, ":")
 }

@@ -172,20 +172,26 @@ func headerValues(h http.Header, name string) []string {
 // reference, as botocore applies it).
 func appendHeaderValue(b []byte, v string) []byte {
 	v = trimSpace(v)
-	space := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c == ' ' || c == '\t' {
-			space = true
-			continue
+	// Copy the runs between blanks whole: values such as session tokens
+	// are long and have none.
+	for {
+		i := indexBlank(v)
+		if i < 0 {
+			return append(b, v...)
 		}
-		if space {
-			b = append(b, ' ')
-			space = false
-		}
-		b = append(b, c)
+		b = append(b, v[:i]...)
+		b = append(b, ' ')
+		v = trimSpace(v[i:]) // v was trimmed, so a non-blank follows
 	}
-	return b
+}
+
+// indexBlank returns the index of the first space or tab in s, or -1.
+func indexBlank(s string) int {
+	i := strings.IndexByte(s, ' ')
+	if t := strings.IndexByte(s, '\t'); t >= 0 && (i < 0 || t < i) {
+		return t
+	}
+	return i
 }
 
 // canonicalPath returns the escaped path of the request as the client sent

@@ -6,8 +6,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,5 +182,43 @@ func TestVerifyConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Errorf("Verify() = %v, want success", err)
+	}
+}
+
+// TestAppendHeaderValue checks the Trimall of header values against its
+// definition (trim, then each run of spaces and tabs becomes one space),
+// written byte by byte, over fixed and random values.
+func TestAppendHeaderValue(t *testing.T) {
+	trimall := func(v string) string {
+		var b []byte
+		space := false
+		for i := 0; i < len(v); i++ {
+			switch c := v[i]; {
+			case c == ' ' || c == '\t':
+				space = len(b) > 0
+			default:
+				if space {
+					b = append(b, ' ')
+				}
+				space = false
+				b = append(b, c)
+			}
+		}
+		return string(b)
+	}
+	cases := []string{"", " ", "\t \t", "token", "  a  ", "a b", "a  b\t\tc", "a \t b", "\ta\tb\t", "x \t", strings.Repeat("AbC/+=", 200)}
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := "ab \t"
+	for range 2000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, v := range cases {
+		if got, want := string(appendHeaderValue([]byte("k:"), v)), "k:"+trimall(v); got != want {
+			t.Fatalf("appendHeaderValue(%q) = %q, want %q", v, got, want)
+		}
 	}
 }
