@@ -20,26 +20,28 @@ func TestParseConfig(t *testing.T) {
 	})
 	t.Run("env fills what flags do not set, flags win", func(t *testing.T) {
 		c, err := parseConfig([]string{"--addr", "127.0.0.1:9000"}, env(map[string]string{
-			"IDCENTER_ADDR":             "127.0.0.1:7000",
-			"IDCENTER_DB":               "postgres://u@localhost/db",
-			"IDCENTER_PUBLIC_URL":       "https://id.example.com/",
-			"IDCENTER_SHUTDOWN_TIMEOUT": "3s",
+			"IDCENTER_ADDR":              "127.0.0.1:7000",
+			"IDCENTER_DB":                "postgres://u@localhost/db",
+			"IDCENTER_PUBLIC_URL":        "https://id.example.com/",
+			"IDCENTER_SHUTDOWN_TIMEOUT":  "3s",
+			"IDCENTER_PASSWORD_HASH_CPU": "0.5",
 		}), io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Addr != "127.0.0.1:9000" || c.DB != "postgres://u@localhost/db" || c.publicURL() != "https://id.example.com" || c.ShutdownTimeout != 3*time.Second {
+		if c.Addr != "127.0.0.1:9000" || c.DB != "postgres://u@localhost/db" || c.publicURL() != "https://id.example.com" || c.ShutdownTimeout != 3*time.Second ||
+			c.HashCPUShare != 0.5 {
 			t.Errorf("config = %+v", c)
 		}
 	})
 	t.Run("every problem reported at once", func(t *testing.T) {
-		_, err := parseConfig([]string{"--addr", "nope", "--db", "mysql://x", "--tls-cert", "c.pem", "--log-level", "loud"}, env(map[string]string{
+		_, err := parseConfig([]string{"--addr", "nope", "--db", "mysql://x", "--tls-cert", "c.pem", "--log-level", "loud", "--password-hash-cpu", "-1"}, env(map[string]string{
 			"IDCENTER_ADMIN_ACCESS_KEY_ID": "AKIAAAAAAAAAAAAAAAAA",
 		}), io.Discard)
 		if err == nil {
 			t.Fatal("parseConfig accepted a bad config")
 		}
-		for _, want := range []string{"--addr", "--db", "--tls-cert", "IDCENTER_ADMIN_SECRET_ACCESS_KEY", "--log-level"} {
+		for _, want := range []string{"--addr", "--db", "--tls-cert", "IDCENTER_ADMIN_SECRET_ACCESS_KEY", "--log-level", "--password-hash-cpu"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not mention %s", err, want)
 			}

@@ -77,6 +77,7 @@ func runServer(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		Logger:               log,
 		DataDir:              cfg.DataDir,
 		PublicURL:            cfg.publicURL(),
+		PasswordHashCPU:      cfg.HashCPUShare,
 		AdminAccessKeyID:     cfg.AdminKeyID,
 		AdminSecretAccessKey: cfg.AdminSecret,
 	})

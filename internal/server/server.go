@@ -48,6 +48,9 @@ type Options struct {
 	PublicURL string
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// PasswordHashCPU is how many CPUs' worth of time password hashing may
+	// use on average (0: auth.DefaultHashShare).
+	PasswordHashCPU float64
 }
 
 // Server is a bootstrapped idcenter: its services and its HTTP handler.
@@ -112,7 +115,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 
 	// Sign-in sessions are shared by the web pages and the OAuth flows:
 	// one auth.Service, so a sign-out on one is seen by the other at once.
-	s.auth = auth.New(o.Store, dir, o.Keys, auth.WithIssuer(boot.instance.Name), auth.WithClock(now))
+	authOpts := []auth.Option{auth.WithIssuer(boot.instance.Name), auth.WithClock(now)}
+	if o.PasswordHashCPU > 0 {
+		authOpts = append(authOpts, auth.WithHashBudget(o.PasswordHashCPU, auth.DefaultHashBurst, auth.DefaultHashMaxWait))
+	}
+	s.auth = auth.New(o.Store, dir, o.Keys, authOpts...)
 	publicURL, err := url.Parse(o.PublicURL)
 	if err != nil || publicURL.Host == "" {
 		publicURL = &url.URL{Scheme: "http"} // links become relative; cmd always sets PublicURL
