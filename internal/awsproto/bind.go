@@ -129,10 +129,7 @@ func (v *jvalue) appendJSON(b []byte) []byte {
 	return b
 }
 
-func appendJSONString(b []byte, s string) []byte {
-	q, _ := json.Marshal(s) // a string always encodes
-	return append(b, q...)
-}
+func appendJSONString(b []byte, s string) []byte { return AppendJSONString(b, s) }
 
 // set replaces or adds the member key of object v.
 func (v *jvalue) set(key string, val *jvalue) {
@@ -168,7 +165,7 @@ func (x *exchange) run(ctx context.Context, o *Operation, op Op, in *jvalue) (an
 		x.internal(ctx, o.Name, err)
 		return nil, InternalError()
 	}
-	out, err := callOp(ctx, op, in.appendJSON(nil))
+	out, err := callOp(&parsedCtx{Context: ctx, in: in}, op, in.appendJSON(make([]byte, 0, 512)))
 	if err != nil {
 		if e, ok := errors.AsType[*Error](err); ok {
 			return nil, e
@@ -205,7 +202,13 @@ func outputValue(out any) (*jvalue, error) {
 	if out == nil {
 		return &jvalue{kind: jobject}, nil
 	}
-	b, err := json.Marshal(out)
+	var b []byte
+	var err error
+	if a, ok := out.(JSONAppender); ok {
+		b, err = a.AppendJSON(nil)
+	} else {
+		b, err = json.Marshal(out)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package awsproto
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 )
 
 // Op runs one operation: it decodes an already validated JSON body, calls
@@ -12,10 +13,24 @@ type Op func(ctx context.Context, body []byte) (any, error)
 // Handle adapts a typed handler method to an Op. The body is decoded with
 // encoding/json into a fresh *I; an empty body decodes as {}. A decode
 // failure is a SerializationException.
+//
+// When the protocol passes the input it parsed and validated, the input is
+// filled from that value if the type's plan covers it (see inputdecode.go),
+// with the same outcome as decoding the body.
 func Handle[I, O any](f func(context.Context, *I) (*O, error)) Op {
+	plan := newInputPlan(reflect.TypeFor[I]())
 	return func(ctx context.Context, body []byte) (any, error) {
 		in := new(I)
-		if len(body) > 0 {
+		decoded := false
+		if pc, ok := ctx.(*parsedCtx); ok {
+			ctx = pc.Context
+			if plan != nil {
+				if decoded = plan.decode(pc.in, reflect.ValueOf(in).Elem()); !decoded {
+					*in = *new(I)
+				}
+			}
+		}
+		if !decoded && len(body) > 0 {
 			if err := json.Unmarshal(body, in); err != nil {
 				return nil, SerializationError("The request body could not be deserialized.")
 			}

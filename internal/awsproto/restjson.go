@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ContentTypeJSON is the content type of rest-json responses.
@@ -51,6 +52,9 @@ type RESTService struct {
 	OnInternalError func(ctx context.Context, op string, err error)
 
 	routes []restRoute
+	// bufs holds *[]byte response buffers for JSONAppender outputs (see
+	// Router.bufs).
+	bufs sync.Pool
 }
 
 // restRoute is one operation's http binding, parsed.
@@ -272,6 +276,10 @@ func (s *RESTService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	if a, ok := out.(JSONAppender); ok && !hasBoundMembers(s.Model.Shapes[o.Output]) {
+		s.writeAppended(ctx, w, op, a)
+		return
+	}
 	ov, err := outputValue(out)
 	if err != nil {
 		s.internal(ctx, op, fmt.Errorf("encode %s output: %w", op, err))
@@ -296,6 +304,43 @@ func (s *RESTService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", ContentTypeJSON)
 	w.WriteHeader(http.StatusOK)
 	w.Write(bodyVal.appendJSON(nil))
+}
+
+// writeAppended writes the output of op, all of it in the body, with its
+// generated encoder: the JSON the general path (encode, parse, split off
+// header members, encode) writes for such an output, byte for byte but for
+// invalid UTF-8 in a string (written as the escape \ufffd, not as the
+// raw U+FFFD), without the reflection and the round trip.
+func (s *RESTService) writeAppended(ctx context.Context, w http.ResponseWriter, op string, a JSONAppender) {
+	bp, _ := s.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	b, err := a.AppendJSON((*bp)[:0])
+	if err != nil {
+		s.internal(ctx, op, fmt.Errorf("encode %s output: %w", op, err))
+		WriteRESTError(w, s.Model, InternalError())
+		return
+	}
+	w.Header().Set("Content-Type", ContentTypeJSON)
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+	if cap(b) <= maxPooledBuf {
+		// w.Write keeps no reference to b.
+		*bp = b[:0]
+		s.bufs.Put(bp)
+	}
+}
+
+// hasBoundMembers reports whether structure sh has members bound to
+// headers, query parameters or the URI.
+func hasBoundMembers(sh *Shape) bool {
+	for _, m := range sh.Members {
+		if m.Location != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *RESTService) internal(ctx context.Context, op string, err error) {
@@ -556,7 +601,7 @@ func WriteRESTError(w http.ResponseWriter, m *Service, e *Error) {
 	h.Set("Content-Type", ContentTypeJSON)
 	h.Set("X-Amzn-ErrorType", e.Code)
 	w.WriteHeader(modelStatus(m, e))
-	w.Write(body.appendJSON(nil))
+	w.Write(body.appendJSON(make([]byte, 0, 256)))
 }
 
 func sortedFieldKeys(f map[string]any) []string {

@@ -450,6 +450,15 @@ func TestRESTJSONWire(t *testing.T) {
 			wantBody: `{"error":"authorization_pending","error_description":"Authorization is pending."}`,
 		},
 		{
+			// Written by the generated encoder (no header-bound output
+			// members): escaped as encoding/json escapes, as the general
+			// path wrote it.
+			name: "token with characters to escape", method: "POST", path: "/token",
+			body:       `{"clientId":"<a&b>\u2028\u00e9\"","clientSecret":"s","grantType":"g","deviceCode":"ok"}`,
+			wantStatus: 200,
+			wantBody:   `{"accessToken":"at-\u003ca\u0026b\u003e\u2028é\"","tokenType":"Bearer","expiresIn":28800,"refreshToken":"rt-g-"}`,
+		},
+		{
 			name: "missing bearer header", method: "GET", path: "/assignment/accounts",
 			wantStatus: 400, wantType: "InvalidRequestException",
 			wantBody: `{"message":"1 validation error detected: Value null at 'accessToken' failed to satisfy constraint: Member must not be null"}`,

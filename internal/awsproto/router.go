@@ -165,7 +165,8 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = actx
 	}
 
-	if err := svc.Model.ValidateInput(op, body); err != nil {
+	in, err := svc.Model.validateInput(op, body)
+	if err != nil {
 		if ie, ok := err.(*InputError); ok {
 			writeError(w, svc, svc.validationError(ie))
 			return
@@ -179,7 +180,8 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	out, err := rt.invoke(ctx, svc.Ops[op], body)
+	// Handle fills the typed input from the parsed body when it can.
+	out, err := rt.invoke(&parsedCtx{Context: ctx, in: in}, svc.Ops[op], body)
 	if err != nil {
 		if e, ok := errors.AsType[*Error](err); ok {
 			writeError(w, svc, e)

@@ -67,21 +67,31 @@ func (e *InputError) Error() string {
 // unknown op. Unknown members are ignored, as AWS does. An empty body is {}.
 // ValidateInput is safe for concurrent use.
 func (s *Service) ValidateInput(op string, body []byte) error {
+	_, err := s.validateInput(op, body)
+	return err
+}
+
+// validateInput is ValidateInput that also returns the parsed body of a
+// valid request.
+func (s *Service) validateInput(op string, body []byte) (*jvalue, error) {
 	o := s.Operations[op]
 	if o == nil {
-		return &Error{Code: CodeUnknownOperation, Status: 400}
+		return nil, &Error{Code: CodeUnknownOperation, Status: 400}
 	}
 	v, err := parseJSON(body)
 	if err != nil {
-		return SerializationError(err.Error())
+		return nil, SerializationError(err.Error())
 	}
 	if v.kind == jnull {
 		v = &jvalue{kind: jobject}
 	}
 	if v.kind != jobject {
-		return SerializationError("The request body must be a JSON object.")
+		return nil, SerializationError("The request body must be a JSON object.")
 	}
-	return s.validateValue(o, v)
+	if err := s.validateValue(o, v); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // validateValue checks a parsed input object against the input shape of o:
@@ -215,15 +225,17 @@ func (vd *validator) structure(sh *Shape, v *jvalue, path string) error {
 	}
 	set := 0
 	for _, mb := range sh.Members {
+		mv := v.get(mb.Name)
+		absent := mv == nil || mv.kind == jnull
+		if absent && !sh.required[mb.Name] {
+			continue
+		}
 		p := lowerFirst(mb.Name)
 		if path != "" {
 			p = path + "." + p
 		}
-		mv := v.get(mb.Name)
-		if mv == nil || mv.kind == jnull {
-			if sh.required[mb.Name] {
-				vd.add(p, ViolationRequired, "null", "Member must not be null")
-			}
+		if absent {
+			vd.add(p, ViolationRequired, "null", "Member must not be null")
 			continue
 		}
 		set++
@@ -500,6 +512,9 @@ func (vd *validator) renderTo(b *strings.Builder, sh *Shape, v *jvalue, depth in
 }
 
 func lowerFirst(s string) string {
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		return s // already lowerCamelCase (rest-json members): no copy
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
 }

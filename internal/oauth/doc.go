@@ -5,7 +5,8 @@
 //
 // # Secrets
 //
-// Every identifier, code and token comes from crypto/rand. The store keeps
+// Every identifier, code and token comes from crypto/rand (a grant id is
+// prefixed with its creation time, for index locality). The store keeps
 // only keyed hashes (HMAC-SHA256 under a subkey of the master key) of client
 // secrets, device codes, user codes, authorization codes and refresh tokens;
 // client secrets are high-entropy, so no password KDF is needed. Access

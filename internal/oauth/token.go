@@ -112,7 +112,7 @@ func (s *Service) checkUser(sess *idc.Session, identityStoreID, userID string) e
 // issues first.
 func (s *Service) newGrant(c *store.OAuthClient, sess *idc.Session, scopes []string, source string, now time.Time) (*store.OAuthGrant, *Token) {
 	g := &store.OAuthGrant{
-		GrantID:         randomID(),
+		GrantID:         newGrantID(now),
 		ClientID:        c.ClientID,
 		SessionID:       sess.ID,
 		IdentityStoreID: sess.IdentityStoreID,

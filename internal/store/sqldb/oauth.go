@@ -5,25 +5,59 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idcenter/idcenter/internal/store"
 )
 
 // Lists of strings (scopes, grant types, redirect URIs) are stored as JSON
-// arrays in TEXT columns.
+// arrays in TEXT columns. Token issuance reads and writes one per grant, so
+// the common lists (empty, or plain ASCII strings such as scopes) take a
+// fast path that writes and reads exactly what encoding/json would;
+// anything else goes through encoding/json.
 func jsonList(v []string) string {
 	if len(v) == 0 {
 		return "[]"
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // a []string always marshals
+	n := 2
+	for _, s := range v {
+		if !plainJSONString(s) {
+			b, err := json.Marshal(v)
+			if err != nil {
+				panic(err) // a []string always marshals
+			}
+			return string(b)
+		}
+		n += len(s) + 3
 	}
-	return string(b)
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, s := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, '"'), s...), '"')
+	}
+	return string(append(b, ']'))
+}
+
+// plainJSONString reports whether s is printable ASCII that encoding/json
+// writes unescaped.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 func parseList(s string) ([]string, error) {
+	if v, ok := parsePlainList(s); ok {
+		return v, nil
+	}
 	var v []string
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
 		return nil, fmt.Errorf("decode list column: %w", err)
@@ -32,6 +66,38 @@ func parseList(s string) ([]string, error) {
 		return nil, nil
 	}
 	return v, nil
+}
+
+// parsePlainList decodes what jsonList's fast path writes: [] (as nil) or
+// printable-ASCII strings without escapes, no spaces. ok is false for
+// anything else.
+func parsePlainList(s string) (v []string, ok bool) {
+	if s == "[]" {
+		return nil, true
+	}
+	if len(s) < 4 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	body := s[1 : len(s)-1]
+	v = make([]string, 0, 1+strings.Count(body, ","))
+	for {
+		if len(body) < 2 || body[0] != '"' {
+			return nil, false
+		}
+		end := strings.IndexByte(body[1:], '"') + 1
+		if end == 0 || !plainJSONString(body[1:end]) {
+			return nil, false
+		}
+		v = append(v, body[1:end])
+		body = body[end+1:]
+		if body == "" {
+			return v, true
+		}
+		if body[0] != ',' {
+			return nil, false
+		}
+		body = body[1:]
+	}
 }
 
 // oauthMS stores the zero time as 0 ("not yet").
