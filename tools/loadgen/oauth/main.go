@@ -80,6 +80,7 @@ func main() {
 		label    = flag.String("label", "", "label of the rows (default: the backend)")
 		profile  = flag.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
 	)
+	flag.StringVar(&profileDir, "cpuprofile-dir", "", "write one CPU profile per throughput scenario to this directory (not with -cpuprofile)")
 	flag.Parse()
 	ctx := context.Background()
 	st, backend, cleanup, err := openStore(ctx, *dbFlag)
@@ -365,6 +366,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func run(name string, clients, n int, maxDur time.Duration, do func(ctx context.Context, i int) (status int, ok bool)) *stats {
 	ctx, cancel := context.WithTimeout(context.Background(), maxDur)
 	defer cancel()
+	defer profileScenario(name)()
 	var next atomic.Int64
 	var mu sync.Mutex
 	st := &stats{name: name, clients: clients}
@@ -404,6 +406,34 @@ func run(name string, clients, n int, maxDur time.Duration, do func(ctx context.
 	return st
 }
 
+// profileDir, when set, receives one CPU profile per scenario run by run.
+var profileDir string
+
+// profileScenario starts a CPU profile of scenario name in profileDir and
+// returns the function that stops it; without profileDir it does nothing.
+func profileScenario(name string) (stop func()) {
+	if profileDir == "" {
+		return func() {}
+	}
+	slug := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, name)
+	f, err := os.Create(filepath.Join(profileDir, slug+".prof"))
+	if err != nil {
+		fail(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fail(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
 type bench struct {
 	h       *harness
 	clients int
@@ -411,56 +441,6 @@ type bench struct {
 	maxDur  time.Duration
 	rate    int
 	window  int
-}
-
-// runRate offers a fixed load of rate requests per second (n in all, for
-// at most maxDur) to `clients` workers; each latency is measured from the
-// time the request was due, so queueing behind a slow request counts.
-func runRate(name string, clients, n, rate int, maxDur time.Duration, do func(ctx context.Context, i int) (status int, ok bool)) *stats {
-	ctx, cancel := context.WithTimeout(context.Background(), maxDur)
-	defer cancel()
-	type job struct {
-		i   int
-		due time.Time
-	}
-	jobs := make(chan job, n)
-	var mu sync.Mutex
-	st := &stats{name: name, clients: clients}
-	var wg sync.WaitGroup
-	t0, c0 := time.Now(), cpuTime()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				status, ok := do(ctx, j.i)
-				lat := time.Since(j.due)
-				mu.Lock()
-				st.lat = append(st.lat, lat)
-				if status >= 500 {
-					st.five++
-				}
-				if !ok {
-					st.errs++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	tick := time.NewTicker(time.Second / time.Duration(rate))
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-		}
-		jobs <- job{i: i, due: time.Now()}
-	}
-	tick.Stop()
-	close(jobs)
-	wg.Wait()
-	st.elapsed, st.cpu = time.Since(t0), cpuTime()-c0
-	sort.Slice(st.lat, func(i, j int) bool { return st.lat[i] < st.lat[j] })
-	return st
 }
 
 type device struct {
@@ -638,43 +618,7 @@ func (b *bench) all(ctx context.Context, storm int) {
 	if storm <= 0 {
 		return
 	}
-	// A storm of password sign-ins (argon2id, bounded by the hasher's
-	// semaphore) while the token endpoint and the portal API are measured
-	// at a fixed offered load, compared with the same load without it.
-	perRun := b.rate * 10
-	refreshIdle := runRate(fmt.Sprintf("CreateToken refresh_token at %d req/s, idle", b.rate), b.clients, perRun, b.rate, b.maxDur, refreshOne)
-	rolesIdle := runRate(fmt.Sprintf("ListAccountRoles at %d req/s, idle", b.rate), b.clients, perRun, b.rate, b.maxDur, rolesOne)
-	fmt.Println(refreshIdle)
-	fmt.Println(rolesIdle)
-	stop := make(chan struct{})
-	var signIns atomic.Int64
-	var swg sync.WaitGroup
-	for w := range storm {
-		swg.Add(1)
-		go func() {
-			defer swg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, err := h.srv.Auth().SignIn(context.Background(), auth.SignInInput{IdentityStoreID: h.storeID,
-					UserName: h.names[w%len(h.names)], Password: password, UserAgent: "storm"})
-				if err == nil {
-					signIns.Add(1)
-				}
-			}
-		}()
-	}
-	t1 := time.Now()
-	refreshStorm := runRate(fmt.Sprintf("CreateToken refresh_token at %d req/s, sign-in storm", b.rate), b.clients, perRun, b.rate, b.maxDur, refreshOne)
-	rolesStorm := runRate(fmt.Sprintf("ListAccountRoles at %d req/s, sign-in storm", b.rate), b.clients, perRun, b.rate, b.maxDur, rolesOne)
-	close(stop)
-	swg.Wait()
-	fmt.Println(refreshStorm)
-	fmt.Println(rolesStorm)
-	fmt.Printf("\nsign-in storm: %d concurrent sign-ins, %.1f sign-ins/s; p99 storm/idle at %d req/s: CreateToken refresh %.2fx, ListAccountRoles %.2fx\n",
-		storm, float64(signIns.Load())/time.Since(t1).Seconds(), b.rate,
-		ms(refreshStorm.pct(0.99))/ms(refreshIdle.pct(0.99)), ms(rolesStorm.pct(0.99))/ms(rolesIdle.pct(0.99)))
+	// A storm of password sign-ins while the token endpoint and the portal
+	// API are measured at a fixed offered load (storm.go).
+	b.storm(storm, refreshOne, rolesOne)
 }
