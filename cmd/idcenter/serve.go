@@ -48,6 +48,7 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 }
 
 func runServer(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	server.TuneGC()
 	start := time.Now()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)

@@ -91,6 +91,7 @@ func main() {
 	if *label == "" {
 		*label = backend
 	}
+	server.TuneGC() // as cmd/idcenter serve does
 	h, err := start(ctx, st)
 	if err != nil {
 		fail(err)
