@@ -274,7 +274,9 @@ type pollState struct {
 	// pendingUntil is how long this replica answers polls from memory:
 	// until then it trusts that the code is still pending, without reading
 	// the store (an approval on this replica forgets the state at once; one
-	// on another replica is seen within PendingCacheTTL).
+	// on another replica is seen within PendingCacheTTL). A store that is
+	// its database's only writer has no other replica, so there the state
+	// is trusted until the code expires (see pollTable.trust).
 	pendingUntil time.Time
 }
 
@@ -283,6 +285,19 @@ type pollState struct {
 type pollTable struct {
 	mu sync.Mutex
 	m  map[string]*pollState
+	// alone says every decision goes through this process (the store's
+	// LocalCommits reports it the only writer), so a code known pending
+	// stays pending until this process decides it or it expires.
+	alone bool
+}
+
+// trust returns until when a code seen pending at now may be answered
+// from memory.
+func (p *pollTable) trust(now, expires time.Time) time.Time {
+	if p.alone {
+		return expires
+	}
+	return now.Add(PendingCacheTTL)
 }
 
 // maxPollStates bounds the table; expired states are swept beyond it.
@@ -292,7 +307,7 @@ func (p *pollTable) start(hash, clientID string, now, expires time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.sweepLocked(now)
-	p.m[hash] = &pollState{clientID: clientID, interval: PollInterval, expires: expires, pendingUntil: now.Add(PendingCacheTTL)}
+	p.m[hash] = &pollState{clientID: clientID, interval: PollInterval, expires: expires, pendingUntil: p.trust(now, expires)}
 }
 
 func (p *pollTable) sweepLocked(now time.Time) {
@@ -331,7 +346,7 @@ func (p *pollTable) poll(hash, clientID string, now, expires time.Time) (tooFast
 		st = &pollState{clientID: clientID, interval: PollInterval, expires: expires}
 		p.m[hash] = st
 	}
-	st.pendingUntil = now.Add(PendingCacheTTL)
+	st.pendingUntil = p.trust(now, expires)
 	return st.timed(now)
 }
 

@@ -35,7 +35,9 @@
 // polls hop between replicas is held to the interval by each replica
 // separately); "still pending", trusted for PendingCacheTTL before the
 // store is read again, so an approval on another replica reaches the poller
-// within that time; and the bearer cache, so a revocation made on another
+// within that time (on a store that is its database's only writer, such as
+// the embedded SQLite, there is no other replica and a pending code is
+// trusted until this process decides it or it expires); and the bearer cache, so a revocation made on another
 // replica (Logout, sign-out, refresh-token reuse) takes effect there within
 // BearerCacheTTL.
 // The rate limits (RegisterClient, StartDeviceAuthorization per client,

@@ -116,7 +116,7 @@ func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Servi
 		now:           now,
 		hashKey:       kr.Derive("oauth-hash"),
 		clients:       clientCache{m: map[string]*store.OAuthClient{}},
-		polls:         pollTable{m: map[string]*pollState{}},
+		polls:         pollTable{m: map[string]*pollState{}, alone: alone(st)},
 		bearers:       bearerCache{m: map[string]bearerEntry{}},
 		registerLimit: newLimiter(50, 500),
 		deviceLimit:   newLimiter(100, 200),
@@ -265,4 +265,12 @@ func (s *Service) Sweep(ctx context.Context) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+// alone reports whether st is its database's only writer (the embedded
+// SQLite store holds a lock on its file), so that no other process can
+// decide a device authorization behind this one's back.
+func alone(st store.Store) bool {
+	_, only := st.LocalCommits()
+	return only
 }
