@@ -53,11 +53,12 @@ const (
 // Service implements the access rules on a store. It is safe for concurrent
 // use.
 type Service struct {
-	st        store.Store
-	now       func() time.Time
-	bootstrap string   // ARN of the instance that cannot be deleted
-	stores    sync.Map // instance ARN -> identity store id (never changes)
-	idx       *index
+	st          store.Store
+	now         func() time.Time
+	bootstrap   string   // ARN of the instance that cannot be deleted
+	stores      sync.Map // instance ARN -> identity store id (never changes)
+	psInstances sync.Map // permission set ARN -> instance ARN (never changes)
+	idx         *index
 }
 
 // Option adjusts New.

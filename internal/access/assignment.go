@@ -2,8 +2,12 @@ package access
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/store"
@@ -32,9 +36,26 @@ func reasonAssignmentNotFound() string {
 	return "Received a 404 status error: The specified account assignment does not exist"
 }
 
+// requestID returns a new request id: a UUID, as AWS's are, of version 7
+// (RFC 9562), whose first 48 bits are the Unix time in milliseconds, so
+// that statuses are stored in time order (migration 0009) and list in the
+// order they were made.
+func requestID(now time.Time) string {
+	var b [16]byte
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic(err)
+	}
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16|uint64(binary.BigEndian.Uint16(b[6:8])))
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
 func (s *Service) status(in AssignmentInput, kind string) *idc.OperationStatus {
+	now := s.timestamp()
 	return &idc.OperationStatus{
-		RequestID:        idc.UUID(),
+		RequestID:        requestID(now),
 		InstanceARN:      in.InstanceARN,
 		Kind:             kind,
 		Status:           idc.StatusSucceeded,
@@ -42,7 +63,7 @@ func (s *Service) status(in AssignmentInput, kind string) *idc.OperationStatus {
 		PermissionSetARN: in.PermissionSetARN,
 		PrincipalType:    in.PrincipalType,
 		PrincipalID:      in.PrincipalID,
-		CreatedAt:        s.timestamp(),
+		CreatedAt:        now,
 	}
 }
 
@@ -76,39 +97,52 @@ func accountReason(ctx context.Context, q store.Queries, id string) (string, err
 // account does not exist. KindNotFound for an unknown instance or
 // permission set.
 //
-// The happy path is four statements: the permission set, the insert
-// (whose foreign keys check the principal and the account), the pair's
-// provisioned role and the status. Only a refused insert looks up which
-// reference was missing, to word the failure.
+// The happy path is one store call, a transaction of its own
+// (CreateAssignmentIfProvisioned: one statement on PostgreSQL, three in
+// process on SQLite): the insert's foreign keys check the permission set,
+// the principal and the account, under a lock on the pair's provisioned
+// role. Which instance a permission set belongs to never changes, so it is
+// checked against a memory of earlier answers (assignable); a permission
+// set deleted since fails the insert like any missing reference. Only a
+// first assignment of a pair reads the permission set to provision it, and
+// only a refused insert looks up which reference was missing, to word the
+// failure.
 func (s *Service) CreateAssignment(ctx context.Context, in AssignmentInput) (*idc.OperationStatus, error) {
 	st := s.status(in, idc.OpCreateAssignment)
-	var storeID string
-	err := s.st.Tx(ctx, func(q store.Queries) error {
-		st.Status, st.FailureReason = idc.StatusSucceeded, ""
-		ps, err := permissionSet(ctx, q, in.InstanceARN, in.PermissionSetARN, false)
-		if err != nil {
-			return err
-		}
-		if storeID, err = s.identityStore(ctx, q, in.InstanceARN); err != nil {
-			return err
-		}
-		a := &idc.Assignment{
-			InstanceARN: in.InstanceARN, IdentityStoreID: storeID, AccountID: in.AccountID,
-			PermissionSetARN: in.PermissionSetARN, PrincipalType: in.PrincipalType, PrincipalID: in.PrincipalID,
-			CreatedAt: st.CreatedAt,
-		}
-		if _, err := q.CreateAssignment(ctx, a); err != nil {
-			return fmt.Errorf("create assignment: %w", err)
-		}
-		if err := s.ensureProvisioned(ctx, q, ps, in.AccountID); err != nil {
-			return err
-		}
-		return q.CreateOperationStatus(ctx, st)
-	})
-	if errors.Is(err, store.ErrReferenced) {
-		// The principal or the account does not exist; the insert rolled
-		// back. Find which, and record the failure.
+	storeID, err := s.assignable(ctx, in.InstanceARN, in.PermissionSetARN)
+	if err != nil {
+		return nil, err
+	}
+	a := &idc.Assignment{
+		InstanceARN: in.InstanceARN, IdentityStoreID: storeID, AccountID: in.AccountID,
+		PermissionSetARN: in.PermissionSetARN, PrincipalType: in.PrincipalType, PrincipalID: in.PrincipalID,
+		CreatedAt: st.CreatedAt,
+	}
+	done, err := s.st.CreateAssignmentIfProvisioned(ctx, a, st)
+	if err == nil && !done {
 		err = s.st.Tx(ctx, func(q store.Queries) error {
+			st.Status, st.FailureReason = idc.StatusSucceeded, ""
+			ps, err := permissionSet(ctx, q, in.InstanceARN, in.PermissionSetARN, false)
+			if err != nil {
+				return err
+			}
+			if err := s.ensureProvisioned(ctx, q, ps, in.AccountID); err != nil {
+				return err
+			}
+			if _, err := q.CreateAssignment(ctx, a); err != nil {
+				return fmt.Errorf("create assignment: %w", err)
+			}
+			return q.CreateOperationStatus(ctx, st)
+		})
+	}
+	if errors.Is(err, store.ErrReferenced) {
+		// The permission set, the principal or the account does not exist;
+		// the insert rolled back. Find which, and record the failure (a
+		// missing permission set is the request's error, as before it).
+		err = s.st.Tx(ctx, func(q store.Queries) error {
+			if _, err := permissionSet(ctx, q, in.InstanceARN, in.PermissionSetARN, false); err != nil {
+				return err
+			}
 			failed, err := principalReason(ctx, q, storeID, in.PrincipalType, in.PrincipalID)
 			if err == nil && failed == "" {
 				failed, err = accountReason(ctx, q, in.AccountID)
@@ -123,6 +157,20 @@ func (s *Service) CreateAssignment(ctx context.Context, in AssignmentInput) (*id
 		return nil, err
 	}
 	return st, nil
+}
+
+// assignable checks that a permission set belongs to an instance and
+// returns the instance's identity store. A permission set's instance never
+// changes, so a confirmed pairing is remembered; that the permission set
+// still exists is for the caller's insert to check.
+func (s *Service) assignable(ctx context.Context, instanceARN, psARN string) (string, error) {
+	if in, ok := s.psInstances.Load(psARN); !ok || in.(string) != instanceARN {
+		if _, err := permissionSet(ctx, s.st, instanceARN, psARN, false); err != nil {
+			return "", err
+		}
+		s.psInstances.Store(psARN, instanceARN)
+	}
+	return s.identityStore(ctx, s.st, instanceARN)
 }
 
 // identityStore returns the identity store of an instance. The pairing
@@ -224,14 +272,15 @@ func (s *Service) ListStatuses(ctx context.Context, instanceARN, kind, status, a
 }
 
 // ListAssignments lists the assignments of a permission set in an account
-// ordered by principal. KindNotFound for an unknown instance or permission
-// set.
+// ordered by principal, with only their keys (account, permission set,
+// principal) set: what ListAccountAssignments shows, read from the primary
+// key alone. KindNotFound for an unknown instance or permission set.
 func (s *Service) ListAssignments(ctx context.Context, instanceARN, accountID, psARN, after string, limit int) (Page[*idc.Assignment], error) {
 	if _, err := permissionSet(ctx, s.st, instanceARN, psARN, false); err != nil {
 		return Page[*idc.Assignment]{}, err
 	}
 	return list(after, limit, func(p store.Page) ([]*idc.Assignment, error) {
-		return s.st.ListAssignments(ctx, accountID, psARN, p)
+		return s.st.ListAssignmentKeys(ctx, accountID, psARN, p)
 	}, store.AssignmentCursor)
 }
 

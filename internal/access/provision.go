@@ -116,9 +116,10 @@ func (s *Service) Provision(ctx context.Context, in ProvisionInput) (*idc.Operat
 	if in.TargetType == idc.TargetAllProvisionedAccounts {
 		in.TargetID = ""
 	}
+	now := s.timestamp()
 	st := &idc.OperationStatus{
-		RequestID: idc.UUID(), InstanceARN: in.InstanceARN, Kind: idc.OpProvision, Status: idc.StatusSucceeded,
-		AccountID: in.TargetID, PermissionSetARN: in.PermissionSetARN, CreatedAt: s.timestamp(),
+		RequestID: requestID(now), InstanceARN: in.InstanceARN, Kind: idc.OpProvision, Status: idc.StatusSucceeded,
+		AccountID: in.TargetID, PermissionSetARN: in.PermissionSetARN, CreatedAt: now,
 	}
 	err := s.st.Tx(ctx, func(q store.Queries) error {
 		st.Status, st.FailureReason = idc.StatusSucceeded, ""

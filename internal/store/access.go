@@ -114,6 +114,14 @@ type Access interface {
 	// ErrReferenced: the permission set, account or principal does not
 	// exist in the assignment's instance and identity store.
 	CreateAssignment(ctx context.Context, a *idc.Assignment) (bool, error)
+	// CreateAssignmentIfProvisioned does CreateAssignment and
+	// CreateOperationStatus(s) if the assignment's permission set is
+	// provisioned in its account, holding the provisioned role against
+	// deletion meanwhile, and reports whether it did: the whole write of an
+	// assignment to a provisioned pair. Called on a Store rather than in
+	// Tx it is a transaction of its own, on PostgreSQL one statement
+	// committed alone. ErrReferenced as CreateAssignment.
+	CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assignment, s *idc.OperationStatus) (done bool, err error)
 	// DeleteAssignment deletes an assignment (ErrNotFound).
 	DeleteAssignment(ctx context.Context, a *idc.Assignment) error
 	// HasAssignments reports whether any assignment grants the permission
@@ -123,6 +131,10 @@ type Access interface {
 	// account ordered by (principal type, principal id); Page.After is
 	// AssignmentCursor of the last one.
 	ListAssignments(ctx context.Context, accountID, permissionSetARN string, p Page) ([]*idc.Assignment, error)
+	// ListAssignmentKeys is ListAssignments reading the primary key alone
+	// (one index range, no table row per item): only AccountID,
+	// PermissionSetARN, PrincipalType and PrincipalID are set.
+	ListAssignmentKeys(ctx context.Context, accountID, permissionSetARN string, p Page) ([]*idc.Assignment, error)
 	// ListAssignmentsForPrincipal returns a principal's assignments in an
 	// instance, optionally only in one account (accountID ""= all),
 	// ordered by (account id, permission set ARN); Page.After is

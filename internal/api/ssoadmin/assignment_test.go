@@ -193,6 +193,84 @@ func TestAccountAssignmentStatuses(t *testing.T) {
 	})
 }
 
+// A permission set deleted after an assignment to it was created (which
+// the service remembers the permission set's instance by) is not found,
+// and no status is recorded.
+func TestAccountAssignmentDeletedPermissionSet(t *testing.T) {
+	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
+		f := newFixture(t, env)
+		ctx := t.Context()
+		acct := f.account("one")
+		ps := f.permissionSet("Dev")
+		u := f.user("alice")
+		f.assign(acct, ps, types.PrincipalTypeUser, u)
+		f.unassign(acct, ps, types.PrincipalTypeUser, u)
+		if _, err := f.c.DeletePermissionSet(ctx, &ssoadmin.DeletePermissionSetInput{InstanceArn: aws.String(f.inst), PermissionSetArn: aws.String(ps)}); err != nil {
+			t.Fatalf("DeletePermissionSet: %v", err)
+		}
+		f.checkErrors([]errCase{{"AssignDeleted", func(ctx context.Context, c *ssoadmin.Client) error {
+			_, err := c.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{
+				InstanceArn: aws.String(f.inst), TargetId: aws.String(acct), TargetType: types.TargetTypeAwsAccount,
+				PermissionSetArn: aws.String(ps), PrincipalType: types.PrincipalTypeUser, PrincipalId: aws.String(u),
+			})
+			return err
+		}, notFound}})
+		out, err := f.c.ListAccountAssignmentCreationStatus(ctx, &ssoadmin.ListAccountAssignmentCreationStatusInput{InstanceArn: aws.String(f.inst)})
+		if err != nil || len(out.AccountAssignmentsCreationStatus) != 1 {
+			t.Errorf("ListAccountAssignmentCreationStatus = %+v, %v; want the one before the deletion", out, err)
+		}
+	})
+}
+
+// Concurrent creates and deletes of one (account, permission set) pair
+// keep it provisioned exactly while it has assignments: a create holds the
+// pair's role against the deprovisioning of a concurrent last delete.
+func TestAccountAssignmentsConcurrent(t *testing.T) {
+	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
+		f := newFixture(t, env)
+		ctx := t.Context()
+		acct := f.account("one")
+		ps := f.permissionSet("Dev")
+		users := []string{f.user("u0"), f.user("u1"), f.user("u2"), f.user("u3")}
+		errs := make(chan error, len(users))
+		for i, u := range users {
+			go func() {
+				req := func(create bool) error {
+					if create {
+						_, err := f.c.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: aws.String(f.inst), TargetId: aws.String(acct),
+							TargetType: types.TargetTypeAwsAccount, PermissionSetArn: aws.String(ps), PrincipalType: types.PrincipalTypeUser, PrincipalId: aws.String(u)})
+						return err
+					}
+					_, err := f.c.DeleteAccountAssignment(ctx, &ssoadmin.DeleteAccountAssignmentInput{InstanceArn: aws.String(f.inst), TargetId: aws.String(acct),
+						TargetType: types.TargetTypeAwsAccount, PermissionSetArn: aws.String(ps), PrincipalType: types.PrincipalTypeUser, PrincipalId: aws.String(u)})
+					return err
+				}
+				// Users 0 and 1 end assigned, 2 and 3 unassigned.
+				for r := range 20 {
+					if err := req(r%2 == 0 || (i < 2 && r == 19)); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range users {
+			if err := <-errs; err != nil {
+				t.Fatalf("concurrent assignment: %v", err)
+			}
+		}
+		la, err := f.c.ListAccountAssignments(ctx, &ssoadmin.ListAccountAssignmentsInput{InstanceArn: aws.String(f.inst), AccountId: aws.String(acct), PermissionSetArn: aws.String(ps)})
+		if err != nil || len(la.AccountAssignments) != 2 {
+			t.Fatalf("ListAccountAssignments = %+v, %v; want users 0 and 1", la, err)
+		}
+		pa, err := f.c.ListAccountsForProvisionedPermissionSet(ctx, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{InstanceArn: aws.String(f.inst), PermissionSetArn: aws.String(ps)})
+		if err != nil || cmp.Diff([]string{acct}, pa.AccountIds) != "" {
+			t.Errorf("ListAccountsForProvisionedPermissionSet = %+v, %v; want [%s]", pa, err, acct)
+		}
+	})
+}
+
 func TestAccountAssignmentPagination(t *testing.T) {
 	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
 		f := newFixture(t, env)
