@@ -59,6 +59,7 @@ type DB struct {
 	commits   atomic.Uint64
 	exclusive bool
 	release   func() error
+	feed      feedConn // PostgreSQL feed reads (accesschanges.go)
 }
 
 // New wraps opened pools. write receives every transaction; read serves
@@ -95,6 +96,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (db *DB) Close() error {
+	db.feed.close()
 	if db.gw != nil {
 		db.gw.close()
 	}
