@@ -111,8 +111,12 @@ func TestPortal(t *testing.T) {
 		if _, err := sts.NewFromConfig(bad).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "InvalidClientTokenId" {
 			t.Errorf("GetCallerIdentity(tampered session token) = %v, want InvalidClientTokenId", err)
 		}
+		// Change the first character to one it is certainly not (a fixed
+		// "x" would leave one secret in 64 unchanged).
+		secret := []byte(*c.SecretAccessKey)
+		secret[0] = map[bool]byte{true: 'y', false: 'x'}[secret[0] == 'x']
 		wrongSecret := env.AWSConfig.Copy()
-		wrongSecret.Credentials = credentials.NewStaticCredentialsProvider(*c.AccessKeyId, "x"+(*c.SecretAccessKey)[1:], *c.SessionToken)
+		wrongSecret.Credentials = credentials.NewStaticCredentialsProvider(*c.AccessKeyId, string(secret), *c.SessionToken)
 		if _, err := sts.NewFromConfig(wrongSecret).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "SignatureDoesNotMatch" {
 			t.Errorf("GetCallerIdentity(wrong secret) = %v, want SignatureDoesNotMatch", err)
 		}
