@@ -506,7 +506,9 @@ func TestContextAwareRemembersBrowser(t *testing.T) {
 			mutate func(*auth.SignInInput)
 		}{
 			{"other browser", func(in *auth.SignInInput) { in.UserAgent = "other" }},
-			{"tampered cookie", func(in *auth.SignInInput) { in.RememberedDevice = string([]byte{in.RememberedDevice[0] ^ 1}) + in.RememberedDevice[1:] }},
+			{"tampered cookie", func(in *auth.SignInInput) {
+				in.RememberedDevice = string([]byte{in.RememberedDevice[0] ^ 1}) + in.RememberedDevice[1:]
+			}},
 			{"no cookie", func(in *auth.SignInInput) { in.RememberedDevice = "" }},
 		} {
 			in := in
