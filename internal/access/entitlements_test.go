@@ -224,5 +224,32 @@ func TestEntitlementsAcrossReplicas(t *testing.T) {
 	w := build(t, env1)
 	// Writes go through the second replica; both replicas and a third
 	// connection pool read.
-	checkCurrent(t, w, env2, access.New(st1), indexed(t, st1), indexed(t, st2), open())
+	r1, r2, r3 := access.New(st1), indexed(t, st1), indexed(t, st2)
+	for _, st := range []interface{ ReplicaState() (bool, bool, int) }{st1, st2} {
+		waitCoherent(t, st)
+	}
+	reads := st1.FeedReads()
+	checkCurrent(t, w, env2, r1, r2, r3, open())
+	// The first replica's indexes answered from memory, reading the feed
+	// only when the writer announced a change (4 changes, 2 indexes) — not
+	// once per answer.
+	if n := st1.FeedReads() - reads; n > 8 {
+		t.Errorf("the reading replica read the feed %d times for 4 changes", n)
+	}
+}
+
+// waitCoherent waits until a PostgreSQL store may let its indexes answer
+// from memory (it has joined its peers; see internal/store/sqldb/replicas.go).
+func waitCoherent(t *testing.T, st interface{ ReplicaState() (bool, bool, int) }) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, valid, _ := st.ReplicaState(); valid {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replica never became coherent")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -31,10 +31,14 @@ import (
 // a row for every membership, assignment and permission set change, in the
 // writing transaction; see store.AccessFeed), and before each answer the
 // index applies whatever was committed since it last looked: one indexed
-// read that is empty in the steady state. On SQLite, whose store is the
-// file's only writer (it holds a lock on it), even that read is skipped
-// when no transaction has committed since the last one, so a decision is a
-// few map lookups and binary searches. So a membership removed through
+// read that is empty in the steady state. Usually even that read is
+// skipped: the store's AccessVersion says whether anything can have entered
+// the feed since the last read — on SQLite because the store is the file's
+// only writer (it holds a lock on it) and counts its commits, on PostgreSQL
+// because replicas announce their changes to each other and a writer
+// answers only once the others have heard (internal/store/sqldb/
+// replicas.go) — so a decision is a few map lookups and binary searches.
+// So a membership removed through
 // any replica is gone from the very next answer of every replica, as it was
 // when every answer was SQL. Concurrent readers share that read: a reader
 // joins a read that has not started yet (so it starts after the reader
@@ -66,10 +70,8 @@ type index struct {
 	mu     sync.RWMutex
 	state  *indexState // nil until loaded
 	cursor string
-	// synced is when the index was last known current (UnixNano): the
-	// start of the last feed read that succeeded, or of a read that found
-	// the store's LocalCommits unchanged. commits is LocalCommits as of
-	// the last feed read.
+	// synced is when the last feed read (or load) that succeeded started
+	// (UnixNano); commits is AccessVersion as of then.
 	synced  atomic.Int64
 	commits atomic.Uint64
 
@@ -100,16 +102,19 @@ func (x *index) read(ctx context.Context) (st *indexState, unlock func(), ok boo
 	x.mu.RLock()
 	loaded := x.state != nil
 	x.mu.RUnlock()
-	if !loaded || now.Sub(time.Unix(0, x.synced.Load())) > maxQuiet {
+	quiet := now.Sub(time.Unix(0, x.synced.Load()))
+	if !loaded || quiet > maxQuiet {
 		x.startLoad()
 		return nil, nil, false, nil
 	}
-	// A store that is its database's only writer knows whether anything
-	// committed since the last feed read; otherwise ask the database.
-	if n, only := x.feed.LocalCommits(); only && n == x.commits.Load() {
-		x.synced.Store(now.UnixNano())
-	} else if err := x.sync(ctx); err != nil {
-		return nil, nil, false, err
+	// While the store's AccessVersion is exact and unchanged, nothing has
+	// entered the feed since the last read; otherwise ask the database.
+	// Still read it now and then, so the cursor never falls behind the
+	// pruning even on a replica nothing is written through.
+	if n, exact := x.feed.AccessVersion(); !exact || n != x.commits.Load() || quiet > maxQuiet/2 {
+		if err := x.sync(ctx); err != nil {
+			return nil, nil, false, err
+		}
 	}
 	x.mu.RLock()
 	if x.state == nil {
@@ -163,7 +168,7 @@ func (x *index) poll() error {
 		return nil
 	}
 	started := x.now()
-	commits, _ := x.feed.LocalCommits() // before the read: a commit during it makes the next reader read again
+	commits, _ := x.feed.AccessVersion() // before the read: a commit during it makes the next reader read again
 	changes, next, err := x.feed.AccessChangesSince(ctx, cursor)
 	if err != nil {
 		return err
@@ -202,7 +207,7 @@ func (x *index) startLoad() {
 func (x *index) load() {
 	st := newIndexState()
 	started := x.now()
-	commits, _ := x.feed.LocalCommits()
+	commits, _ := x.feed.AccessVersion()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	cursor, err := x.feed.LoadAccessState(ctx, func(c *store.AccessChange) error { return st.apply(c) })
 	cancel()
@@ -222,6 +227,19 @@ func (x *index) load() {
 	close(x.loaded)
 	x.loaded = make(chan struct{})
 	x.lmu.Unlock()
+}
+
+// refresh reads the feed now, whatever AccessVersion says (changes made
+// outside idcenter, with SQL by hand, are announced to nobody).
+func (x *index) refresh(ctx context.Context) error {
+	x.mu.RLock()
+	loaded := x.state != nil
+	x.mu.RUnlock()
+	if !loaded {
+		x.startLoad()
+		return nil
+	}
+	return x.sync(ctx)
 }
 
 // wait blocks until the index is loaded (starting a load if needed).

@@ -34,6 +34,15 @@ type AccessFeed interface {
 	// and finds it unchanged knows the feed has nothing new for it,
 	// without asking the database.
 	LocalCommits() (n uint64, only bool)
+	// AccessVersion returns a number that changes whenever a change may
+	// have entered the feed that a reader holding the previous number has
+	// not read, and whether the number is exact now. While it is, a reader
+	// that noted n before its last read of the feed and finds it unchanged
+	// may skip the next read. (SQLite: the local commit count, exact
+	// because the store is the file's only writer. PostgreSQL: the local
+	// commits plus the changes other replicas announced, exact while the
+	// replica's coherence lease holds; see internal/store/sqldb/replicas.go.)
+	AccessVersion() (n uint64, exact bool)
 }
 
 // AccessChangeKind says what an AccessChange is about.

@@ -11,7 +11,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
@@ -22,9 +24,21 @@ import (
 // ("idcenter" in ASCII, as an int64).
 const migrationLockID = 0x6964636e74657200
 
+// Options tunes Open.
+type Options struct {
+	// ReplicaLease is the replica coherence lease (sqldb.DefaultReplicaLease
+	// if zero); tests shorten it.
+	ReplicaLease time.Duration
+}
+
 // Open connects to the database named by dsn (a postgres:// URL) and
 // applies migrations.
 func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, opt Options) (*sqldb.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -35,7 +49,10 @@ func Open(ctx context.Context, dsn string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect postgres: %w", err)
 	}
-	s, err := sqldb.New(ctx, db, db, Dialect())
+	d := Dialect()
+	d.Listen = listener(dsn)
+	d.ReplicaLease = opt.ReplicaLease
+	s, err := sqldb.New(ctx, db, db, d)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -71,3 +88,38 @@ func Dialect() *sqldb.Dialect {
 		},
 	}
 }
+
+// listener opens, for replica coherence, a connection of its own to dsn
+// (outside the pool: it spends its life waiting for notifications).
+func listener(dsn string) func(ctx context.Context, channel string) (sqldb.Listener, error) {
+	return func(ctx context.Context, channel string) (sqldb.Listener, error) {
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("listen: %w", err)
+		}
+		if _, err := c.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+			c.Close(context.Background())
+			return nil, fmt.Errorf("listen: %w", err)
+		}
+		return &pgListener{c: c}, nil
+	}
+}
+
+type pgListener struct{ c *pgx.Conn }
+
+// Next implements sqldb.Listener. A wait that times out leaves the
+// connection usable (pgx only closes it on errors other than timeouts).
+func (l *pgListener) Next(ctx context.Context, d time.Duration) (string, bool, error) {
+	wctx, cancel := context.WithTimeout(ctx, max(d, 0))
+	defer cancel()
+	n, err := l.c.WaitForNotification(wctx)
+	if n != nil {
+		return n.Payload, true, nil
+	}
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil && !l.c.IsClosed() {
+		return "", false, nil
+	}
+	return "", false, err
+}
+
+func (l *pgListener) Close() error { return l.c.Close(context.Background()) }

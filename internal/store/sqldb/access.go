@@ -376,7 +376,19 @@ func (db *DB) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assignme
 	}
 	q := queries{ex: ex, d: db.d}
 	for i := range 8 {
+		var ticket commitTicket
+		if db.reps != nil {
+			ticket = db.reps.start()
+		}
 		done, err = q.CreateAssignmentIfProvisioned(ctx, a, o)
+		if err == nil && done {
+			// The statement committed an assignment: count it, and let
+			// the other replicas hear of it before answering.
+			db.commits.Add(1)
+			if db.reps != nil {
+				db.reps.afterCommit(ctx, ticket)
+			}
+		}
 		if err == nil || !db.d.IsRetryable(err) || ctx.Err() != nil {
 			return done, err
 		}

@@ -104,6 +104,7 @@ func loadAccessPart(ctx context.Context, tx *sql.Tx, kind store.AccessChangeKind
 
 // AccessChangesSince implements store.AccessFeed.
 func (db *DB) AccessChangesSince(ctx context.Context, cursor string) ([]store.AccessChange, string, error) {
+	db.feedReads.Add(1)
 	if db.d.Name == "postgres" {
 		return db.accessChangesSincePG(ctx, cursor)
 	}

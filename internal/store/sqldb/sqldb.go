@@ -41,6 +41,12 @@ type Dialect struct {
 	// concurrent transactions together (see groupWriter). Only for a backend
 	// with a single write connection; it requires CacheStatements.
 	GroupCommit bool
+	// Listen opens a connection of its own that listens on channel; with
+	// it, the DB keeps replica coherence (replicas.go) so that entitlement
+	// indexes can answer from memory on a database other processes write.
+	Listen func(ctx context.Context, channel string) (Listener, error)
+	// ReplicaLease is the coherence lease (DefaultReplicaLease if zero).
+	ReplicaLease time.Duration
 }
 
 // DB is an open database: a pool for writes (for SQLite exactly one
@@ -59,7 +65,9 @@ type DB struct {
 	commits   atomic.Uint64
 	exclusive bool
 	release   func() error
-	feed      feedConn // PostgreSQL feed reads (accesschanges.go)
+	feed      feedConn  // PostgreSQL feed reads (accesschanges.go)
+	reps      *replicas // replica coherence, if the dialect can Listen
+	feedReads atomic.Uint64
 }
 
 // New wraps opened pools. write receives every transaction; read serves
@@ -77,6 +85,9 @@ func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
 		if d.GroupCommit {
 			db.gw = newGroupWriter(write, db.wc, d)
 		}
+	}
+	if d.Listen != nil {
+		db.reps = newReplicas(db, d.Listen, d.ReplicaLease)
 	}
 	return db, nil
 }
@@ -96,6 +107,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (db *DB) Close() error {
+	if db.reps != nil {
+		db.reps.close()
+	}
 	db.feed.close()
 	if db.gw != nil {
 		db.gw.close()
@@ -133,6 +147,34 @@ func (db *DB) SetExclusive(release func() error) {
 // LocalCommits implements store.AccessFeed.
 func (db *DB) LocalCommits() (n uint64, only bool) {
 	return db.commits.Load(), db.exclusive
+}
+
+// AccessVersion implements store.AccessFeed: on SQLite the local commit
+// count, exact because this process is the file's only writer; on
+// PostgreSQL that count plus the changes other replicas announced, exact
+// while this replica's coherence lease is valid (replicas.go).
+func (db *DB) AccessVersion() (n uint64, exact bool) {
+	if db.reps != nil {
+		return db.commits.Load() + db.reps.version.Load(), db.reps.valid()
+	}
+	return db.commits.Load(), db.exclusive
+}
+
+// FeedReads reports how many times the access feed was read (for tests
+// and diagnostics: an entitlement index answering from memory reads it
+// only after changes).
+func (db *DB) FeedReads() uint64 { return db.feedReads.Load() }
+
+// ReplicaState reports, for tests and diagnostics, whether this DB keeps
+// replica coherence, whether it may answer from memory now, and how many
+// peers it knows.
+func (db *DB) ReplicaState() (coherent, valid bool, peers int) {
+	if db.reps == nil {
+		return false, false, 0
+	}
+	db.reps.mu.Lock()
+	defer db.reps.mu.Unlock()
+	return true, db.reps.valid(), len(db.reps.peers)
 }
 
 func (db *DB) runTx(ctx context.Context, fn func(q store.Queries) error) error {
@@ -185,8 +227,20 @@ func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error
 	if err = fn(queries{ex: ex, d: db.d}); err != nil {
 		return err
 	}
+	var ticket commitTicket
+	if db.reps != nil {
+		if ticket, err = db.reps.beforeCommit(ctx, ex); err != nil {
+			return err
+		}
+	}
 	if err = tx.Commit(); err != nil {
+		if db.reps != nil {
+			db.reps.abandon(ticket)
+		}
 		return fmt.Errorf("commit: %w", err)
+	}
+	if db.reps != nil {
+		db.reps.afterCommit(ctx, ticket)
 	}
 	return nil
 }
