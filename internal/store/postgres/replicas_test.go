@@ -71,7 +71,7 @@ func openReplica(t *testing.T, dsn string) *sqldb.DB {
 }
 
 // waitPeers waits until db may answer from memory and knows peers peers.
-func waitPeers(t *testing.T, db *sqldb.DB, peers int) {
+func waitPeers(t testing.TB, db *sqldb.DB, peers int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -272,4 +272,49 @@ func TestFrozenReplica(t *testing.T) {
 		}
 	}
 	waitPeers(t, a, 1)
+}
+
+// BenchmarkAccessWrite measures what coherence costs a write that changes
+// entitlements (a permission set created) and one that does not (an
+// instance created): alone, and with one and two peers to tell.
+//
+//	go test -run '^$' -bench AccessWrite ./internal/store/postgres/
+func BenchmarkAccessWrite(b *testing.B) {
+	dsn := testenv.PostgresDSN(b)
+	open := func() *sqldb.DB {
+		db, err := postgres.OpenWith(b.Context(), dsn, postgres.Options{ReplicaLease: testLease})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	}
+	w := open()
+	waitPeers(b, w, 0)
+	in := &idc.Instance{InstanceARN: idc.NewInstanceARN(), IdentityStoreID: idc.NewIdentityStoreID(), Name: "i", Status: "ACTIVE", CreatedAt: time.Now().UTC()}
+	if err := w.Tx(b.Context(), func(q store.Queries) error { return q.CreateInstance(b.Context(), in) }); err != nil {
+		b.Fatal(err)
+	}
+	for peers := range 3 {
+		if peers > 0 {
+			waitPeers(b, open(), peers)
+			waitPeers(b, w, peers)
+		}
+		b.Run(fmt.Sprintf("peers=%d/entitlement", peers), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				ps := &idc.PermissionSet{ARN: idc.NewPermissionSetARN(in.InstanceARN), InstanceARN: in.InstanceARN, Name: fmt.Sprintf("p%d-%d", peers, i), SessionDuration: "PT1H", CreatedAt: time.Now().UTC()}
+				if err := w.Tx(b.Context(), func(q store.Queries) error { return q.CreatePermissionSet(b.Context(), ps) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("peers=%d/other", peers), func(b *testing.B) {
+			for b.Loop() {
+				in := &idc.Instance{InstanceARN: idc.NewInstanceARN(), IdentityStoreID: idc.NewIdentityStoreID(), Name: "i", Status: "ACTIVE", CreatedAt: time.Now().UTC()}
+				if err := w.Tx(b.Context(), func(q store.Queries) error { return q.CreateInstance(b.Context(), in) }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
