@@ -225,7 +225,7 @@ func TestEntitlementsAcrossReplicas(t *testing.T) {
 	// Writes go through the second replica; both replicas and a third
 	// connection pool read.
 	r1, r2, r3 := access.New(st1), indexed(t, st1), indexed(t, st2)
-	for _, st := range []interface{ ReplicaState() (bool, bool, int) }{st1, st2} {
+	for _, st := range []coherent{st1, st2} {
 		waitCoherent(t, st)
 	}
 	reads := st1.FeedReads()
@@ -240,7 +240,7 @@ func TestEntitlementsAcrossReplicas(t *testing.T) {
 
 // waitCoherent waits until a PostgreSQL store may let its indexes answer
 // from memory (it has joined its peers; see internal/store/sqldb/replicas.go).
-func waitCoherent(t *testing.T, st interface{ ReplicaState() (bool, bool, int) }) {
+func waitCoherent(t *testing.T, st coherent) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -13,6 +13,7 @@ import (
 	"github.com/idcenter/idcenter/internal/access/benchdata"
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/store"
+	"github.com/idcenter/idcenter/internal/store/postgres"
 	"github.com/idcenter/idcenter/internal/testenv"
 )
 
@@ -20,13 +21,21 @@ import (
 // group and user changes and, after each, compares every user's
 // entitlements and every decision the index gives with the database's own
 // answer, on both backends. A second Service, loaded only halfway through,
-// checks that a load in the middle of a history gives the same index.
+// checks that a load in the middle of a history gives the same index. On
+// PostgreSQL, one more index lives on a second replica of the database,
+// which hears of the changes only through replica coherence.
 func TestIndexMatchesSQL(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			st := testenv.OpenStore(t, backend)
+			var st, replica store.Store
+			if backend == "postgres" {
+				dsn := testenv.PostgresDSN(t)
+				st, replica = openPG(t, dsn), openPG(t, dsn)
+			} else {
+				st = testenv.OpenStore(t, backend)
+			}
 			in := &idc.Instance{InstanceARN: idc.NewInstanceARN(), IdentityStoreID: idc.NewIdentityStoreID(), Name: "t", Status: "ACTIVE", CreatedAt: time.Now()}
 			if err := st.Tx(ctx, func(q store.Queries) error { return q.CreateInstance(ctx, in) }); err != nil {
 				t.Fatal(err)
@@ -50,6 +59,15 @@ func TestIndexMatchesSQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			wide.ForceWideOrder()
+			var remote *access.Service
+			if replica != nil {
+				waitCoherent(t, st.(coherent))
+				waitCoherent(t, replica.(coherent))
+				remote = access.New(replica)
+				if err := remote.IndexReady(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
 			var late *access.Service
 			const steps = 250
 			for i := range steps {
@@ -60,7 +78,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				for _, svc := range []*access.Service{early, wide, late} {
+				for _, svc := range []*access.Service{early, wide, late, remote} {
 					if svc != nil {
 						w.compare(fmt.Sprintf("step %d (%s)", i, what), svc)
 					}
@@ -69,11 +87,30 @@ func TestIndexMatchesSQL(t *testing.T) {
 					return
 				}
 			}
-			if !early.Indexed() || !late.Indexed() {
+			if !early.Indexed() || !late.Indexed() || (remote != nil && !remote.Indexed()) {
 				t.Error("an index was dropped during the run")
+			}
+			if replica != nil {
+				// The remote index read the feed after changes, not for
+				// each of the answers compared after every step.
+				if n := replica.(interface{ FeedReads() uint64 }).FeedReads(); n > 2*steps {
+					t.Errorf("the replica read the feed %d times in %d steps", n, steps)
+				}
 			}
 		})
 	}
+}
+
+type coherent interface{ ReplicaState() (bool, bool, int) }
+
+func openPG(t *testing.T, dsn string) store.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("postgres.Open: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 type randomWorld struct {
