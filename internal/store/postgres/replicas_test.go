@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -316,5 +317,39 @@ func BenchmarkAccessWrite(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestListenerReconnect cuts every coherence listener connection, as a
+// network blip or a restarted pooler would, just before a write: the write
+// still completes (its notification is sent again once a session listens,
+// and a peer that rejoins is covered by its own first feed read), and both
+// replicas rejoin.
+func TestListenerReconnect(t *testing.T) {
+	t.Parallel()
+	dsn := testenv.PostgresDSN(t)
+	a, b := openReplica(t, dsn), openReplica(t, dsn)
+	waitPeers(t, a, 1)
+	waitPeers(t, b, 1)
+	in := newInstance(t, a)
+	for round := range 2 {
+		before, _ := b.AccessVersion()
+		admin, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var killed int
+		err = admin.QueryRowContext(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = $1`, postgres.ListenerApplicationName).Scan(&killed)
+		admin.Close()
+		if err != nil || killed != 2 {
+			t.Fatalf("terminating the listeners: %d, %v; want 2", killed, err)
+		}
+		newPermissionSet(t, a, in, "after-cut-"+strconv.Itoa(round))
+		if n, _ := b.AccessVersion(); n == before {
+			t.Errorf("round %d: the peer's AccessVersion did not move", round)
+		}
+		waitPeers(t, a, 1)
+		waitPeers(t, b, 1)
 	}
 }

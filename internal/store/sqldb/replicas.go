@@ -43,9 +43,17 @@ import (
 //     the commit and will see the notification; a replica whose hello comes
 //     back later joined after the commit, and its first read of the feed
 //     after joining includes the change.
-//   - A joining replica inserts its row, says hello and waits for a "k"
-//     from every replica whose lease is live (or for that lease to run out)
-//     before answering from memory. From then on every writer knows it.
+//   - A joining replica inserts its row, says hello, lists the replicas
+//     whose lease is live (they are its peers from then on, and it sends
+//     each a "k" saying so) and waits for a "k" from every one of them (or
+//     for its lease to run out) before answering from memory. A peer sends
+//     that "k" when it hears the hello, or when its own join listing finds
+//     the newcomer — one of the two always happens, even when both join at
+//     once and each hello goes out before the other listens. From then on
+//     every writer knows the newcomer.
+//   - A writer whose own notification never echoes (its listener was
+//     reconnecting) sends it again every lease/2; a peer that rejoins after
+//     the commit is dropped from the wait, its first feed read covering it.
 //   - A replica answers from memory only while its lease is valid by its
 //     own clock, counted from when it sent the renewal, minus a margin; so
 //     its validity always ends before the row's expiry in the database's
@@ -227,6 +235,15 @@ func (s *session) serve(ctx context.Context) error {
 		r.peers[id] = true
 	}
 	r.mu.Unlock()
+	// Tell those listed that we know them now, as the answer to a hello
+	// does. A replica joining at the same moment may have said hello
+	// before this session listened, so its hello went unheard; but then
+	// its row was written before this listing, which found it.
+	for _, id := range live {
+		if err := r.notify(ctx, "k "+id+" "+r.id); err != nil {
+			return fmt.Errorf("hello: %w", err)
+		}
+	}
 	s.renewAt = r.now() + int64(r.lease/3)
 	s.checkAt = r.now() + int64(r.lease/8)
 	for {
@@ -559,6 +576,12 @@ func (r *replicas) await(ctx context.Context, seq uint64) {
 		echoed := w.echoed
 		r.mu.Unlock()
 		if !echoed {
+			// The notification went out while no session listened (a
+			// reconnect), so its echo is lost: send it again. Peers
+			// that hear it twice bump their version twice, no harm.
+			if err := r.notify(ctx, "c "+r.id+" "+strconv.FormatUint(seq, 10)); err != nil {
+				slog.Warn("replica coherence: could not notify peers again", "err", err)
+			}
 			continue
 		}
 		live, err := r.liveOthers(ctx, ids)
