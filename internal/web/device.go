@@ -80,15 +80,15 @@ const (
 // consent page, or the form again with an error.
 func (h *Handler) lookUpDevice(w http.ResponseWriter, r *http.Request, s *idc.Session, raw string) {
 	ipKey, sessionKey := clientIP(r), s.ID
-	if !h.deviceIPLimit.ok(ipKey) || !h.deviceSessionLimit.ok(sessionKey) {
+	if !h.deviceIPLimit.OK(ipKey) || !h.deviceSessionLimit.OK(sessionKey) {
 		h.showDeviceForm(w, r, s, http.StatusTooManyRequests, raw, msgTooManyCodes)
 		return
 	}
 	fail := func() {
 		// Unknown and expired codes count against the limits (RFC 8628
 		// §5.1) and get one message whichever they were (no oracle).
-		h.deviceIPLimit.allow(ipKey)
-		h.deviceSessionLimit.allow(sessionKey)
+		h.deviceIPLimit.Allow(ipKey)
+		h.deviceSessionLimit.Allow(sessionKey)
 		if len(raw) > maxUserCodeInput {
 			raw = ""
 		}

@@ -55,7 +55,7 @@ func (h *Handler) postSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	userName := strings.TrimSpace(r.PostFormValue("username"))
-	if !h.signInLimit.allow(clientIP(r)) {
+	if !h.signInLimit.Allow(clientIP(r)) {
 		h.showSignIn(w, r, http.StatusTooManyRequests, next, userName, msgTooFast, "")
 		return
 	}
@@ -161,7 +161,7 @@ func (h *Handler) postMFA(w http.ResponseWriter, r *http.Request) {
 	if !h.checkCSRF(w, r, binding, "mfa") {
 		return
 	}
-	if !h.signInLimit.allow(clientIP(r)) {
+	if !h.signInLimit.Allow(clientIP(r)) {
 		h.showSignIn(w, r, http.StatusTooManyRequests, next, "", msgTooFast, "")
 		return
 	}
@@ -246,7 +246,7 @@ func (h *Handler) postInvite(w http.ResponseWriter, r *http.Request) {
 			Error: msg, Data: inviteData{UserName: info.UserName},
 		})
 	}
-	if !h.signInLimit.allow(clientIP(r)) {
+	if !h.signInLimit.Allow(clientIP(r)) {
 		again(http.StatusTooManyRequests, msgTooFast)
 		return
 	}

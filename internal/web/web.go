@@ -22,6 +22,7 @@ import (
 	"github.com/idcenter/idcenter/internal/auth"
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/keys"
+	"github.com/idcenter/idcenter/internal/ratelimit"
 )
 
 //go:embed templates/*.html
@@ -111,9 +112,9 @@ type Handler struct {
 	cop     *http.CrossOriginProtection
 	static  http.Handler
 
-	signInLimit        *limiter
-	deviceIPLimit      *limiter
-	deviceSessionLimit *limiter
+	signInLimit        *ratelimit.Limiter
+	deviceIPLimit      *ratelimit.Limiter
+	deviceSessionLimit *ratelimit.Limiter
 }
 
 // Cookie names; with HTTPS they carry the __Host- prefix (Secure, Path=/,
@@ -161,9 +162,9 @@ func New(o Options) (*Handler, error) {
 		h.renderError(w, r, http.StatusForbidden, "Request refused", "This form was sent from another site. Go back to the page, reload it and try again.")
 	}))
 	l := o.Limits
-	h.signInLimit = newLimiter(l.SignInBurst, l.SignInPerMinute, h.now)
-	h.deviceIPLimit = newLimiter(l.DeviceIPBurst, l.DeviceIPPerMinute, h.now)
-	h.deviceSessionLimit = newLimiter(l.DeviceSessionBurst, l.DeviceSessionPerMinute, h.now)
+	h.signInLimit = ratelimit.New(l.SignInBurst, l.SignInPerMinute/60, h.now)
+	h.deviceIPLimit = ratelimit.New(l.DeviceIPBurst, l.DeviceIPPerMinute/60, h.now)
+	h.deviceSessionLimit = ratelimit.New(l.DeviceSessionBurst, l.DeviceSessionPerMinute/60, h.now)
 	return h, nil
 }
 
