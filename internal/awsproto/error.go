@@ -1,6 +1,11 @@
 package awsproto
 
-import "fmt"
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
 
 // Error is an AWS protocol error: the wire code (the "__type" and the
 // X-Amzn-ErrorType header), a message safe to show any client, an optional
@@ -14,6 +19,17 @@ type Error struct {
 	Status int
 	// Fields are extra members of the exception shape, keyed by member name.
 	Fields map[string]any
+	// RetryAfter, when positive, is sent as a Retry-After header in whole
+	// seconds, rounded up (a throttled client's cue; SDKs retry throttling
+	// errors with their own backoff either way).
+	RetryAfter time.Duration
+}
+
+// retryAfterHeader sets Retry-After from e.RetryAfter, if any.
+func (e *Error) retryAfterHeader(h http.Header) {
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+	}
 }
 
 // Error implements error.

@@ -600,6 +600,7 @@ func WriteRESTError(w http.ResponseWriter, m *Service, e *Error) {
 	h := w.Header()
 	h.Set("Content-Type", ContentTypeJSON)
 	h.Set("X-Amzn-ErrorType", e.Code)
+	e.retryAfterHeader(h)
 	w.WriteHeader(modelStatus(m, e))
 	w.Write(body.appendJSON(make([]byte, 0, 256)))
 }

@@ -263,6 +263,7 @@ func writeError(w http.ResponseWriter, svc *JSONService, e *Error) {
 	h := w.Header()
 	h.Set("Content-Type", ContentTypeJSON11)
 	h.Set("X-Amzn-ErrorType", e.Code)
+	e.retryAfterHeader(h)
 	w.WriteHeader(svc.status(e))
 	w.Write(b)
 }

@@ -138,7 +138,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 
 	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: o.Now})
 	oidcSvc := ssooidcapi.New(s.oauth)
-	ssoSvc := ssoapi.New(s.oauth, s.creds, entitlements, orgs, tokens)
+	ssoSvc := ssoapi.New(s.oauth, s.creds, entitlements, orgs, tokens, now)
 	stsSvc := stsapi.New(sigv4.NewVerifier(s.creds))
 	oidcSvc.OnInternalError, ssoSvc.OnInternalError, stsSvc.OnInternalError = router.OnInternalError, router.OnInternalError, router.OnInternalError
 	root := &awsproto.Root{JSON: router, Query: []*awsproto.QueryService{stsSvc}}

@@ -13,6 +13,7 @@ import (
 	"github.com/idcenter/idcenter/internal/creds"
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/oauth"
+	"github.com/idcenter/idcenter/internal/ratelimit"
 )
 
 // Entitlements says which roles a user may use now (internal/access).
@@ -35,14 +36,29 @@ type Handler struct {
 	accounts Accounts
 	tokens   *awsproto.Tokens
 	names    accountCache
+	limit    *ratelimit.Limiter // per grant (SECURITY.md PA-07)
 }
+
+// Per-token limits of the portal API: TokenBurst requests at once, then
+// TokenPerSecond, per grant (so a token and its refreshed successors
+// share one bucket). A CLI listing the roles of a few hundred accounts
+// stays within the burst or waits a few seconds (SDKs retry
+// TooManyRequestsException with backoff); a runaway loop or a stolen
+// token hammering the API gets 429s with Retry-After instead of the
+// server's time.
+const (
+	TokenBurst     = 100
+	TokenPerSecond = 50
+)
 
 var _ API = (*Handler)(nil)
 
 // New returns the sso portal rest-json service. Mount it with NoStore on
-// each of its Routes.
-func New(o *oauth.Service, c *creds.Service, e Entitlements, a Accounts, tokens *awsproto.Tokens) *awsproto.RESTService {
-	h := &Handler{oauth: o, creds: c, ents: e, accounts: a, tokens: tokens, names: accountCache{m: map[string]accountName{}}}
+// each of its Routes. now is the clock of the rate limits (time.Now if
+// nil).
+func New(o *oauth.Service, c *creds.Service, e Entitlements, a Accounts, tokens *awsproto.Tokens, now func() time.Time) *awsproto.RESTService {
+	h := &Handler{oauth: o, creds: c, ents: e, accounts: a, tokens: tokens, names: accountCache{m: map[string]accountName{}},
+		limit: ratelimit.New(TokenBurst, TokenPerSecond, now)}
 	svc := NewRESTService(h, MapError)
 	svc.ValidationError = validationError
 	return svc
@@ -91,7 +107,7 @@ func page[T any](t *awsproto.Tokens, scope, token string, size int, items []T, k
 
 // ListAccounts implements API.
 func (h *Handler) ListAccounts(ctx context.Context, in *ListAccountsRequest) (*ListAccountsResponse, error) {
-	b, err := h.oauth.Authenticate(ctx, in.AccessToken)
+	b, err := h.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +139,7 @@ func (h *Handler) ListAccounts(ctx context.Context, in *ListAccountsRequest) (*L
 // ListAccountRoles implements API. The role names are the permission set
 // names, as IAM Identity Center lists them.
 func (h *Handler) ListAccountRoles(ctx context.Context, in *ListAccountRolesRequest) (*ListAccountRolesResponse, error) {
-	b, err := h.oauth.Authenticate(ctx, in.AccessToken)
+	b, err := h.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +168,7 @@ func (h *Handler) ListAccountRoles(ctx context.Context, in *ListAccountRolesRequ
 
 // GetRoleCredentials implements API.
 func (h *Handler) GetRoleCredentials(ctx context.Context, in *GetRoleCredentialsRequest) (*GetRoleCredentialsResponse, error) {
-	b, err := h.oauth.Authenticate(ctx, in.AccessToken)
+	b, err := h.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +182,23 @@ func (h *Handler) GetRoleCredentials(ctx context.Context, in *GetRoleCredentials
 	}}, nil
 }
 
+// authenticate checks the bearer token, then its grant's rate limit.
+func (h *Handler) authenticate(ctx context.Context, token string) (*oauth.Bearer, error) {
+	b, err := h.oauth.Authenticate(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if ok, after := h.limit.Take(b.GrantID); !ok {
+		return nil, &awsproto.Error{Code: "TooManyRequestsException", Message: "Too many requests with this token; retry later", RetryAfter: after}
+	}
+	return b, nil
+}
+
 // Logout implements API: it ends the sign-in session and all its tokens.
 func (h *Handler) Logout(ctx context.Context, in *LogoutRequest) (*LogoutOutput, error) {
+	if _, err := h.authenticate(ctx, in.AccessToken); err != nil {
+		return nil, err
+	}
 	if err := h.oauth.Logout(ctx, in.AccessToken); err != nil {
 		return nil, err
 	}
