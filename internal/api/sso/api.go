@@ -41,14 +41,15 @@ type Handler struct {
 
 // Per-token limits of the portal API: TokenBurst requests at once, then
 // TokenPerSecond, per grant (so a token and its refreshed successors
-// share one bucket). A CLI listing the roles of a few hundred accounts
-// stays within the burst or waits a few seconds (SDKs retry
+// share one bucket). Tools call ListAccountRoles once per account, so the
+// burst lets a user with a few hundred accounts list them all at once,
+// and one with thousands at TokenPerSecond (SDKs retry
 // TooManyRequestsException with backoff); a runaway loop or a stolen
 // token hammering the API gets 429s with Retry-After instead of the
 // server's time.
 const (
-	TokenBurst     = 100
-	TokenPerSecond = 50
+	TokenBurst     = 300
+	TokenPerSecond = 100
 )
 
 var _ API = (*Handler)(nil)
