@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/idcenter/idcenter/internal/api/idcadmin"
@@ -16,12 +17,16 @@ const settingsUsage = `usage: idcenter settings <command> [flags]
 
 commands:
   get                                                  show the sign-in settings
-  update [--mfa-mode MODE] [--session-duration DUR]    change them
+  update [--mfa-mode MODE] [--session-duration DUR] [--device-grant on|off]
+                                                       change them
 
 --mfa-mode is ALWAYS_ON (MFA at every sign-in, the default), CONTEXT_AWARE
 (only from a browser not seen before) or DISABLED. --session-duration is the
-portal session length, 15m to 2160h (90 days), 8h by default. Connection
-flags as for idcenter users.
+portal session length, 15m to 2160h (90 days), 8h by default. --device-grant
+off turns off the device authorization grant (aws sso login
+--use-device-code, older CLIs): new device logins are refused and codes
+already started stop working; the authorization-code login of current CLIs
+is unaffected. Connection flags as for idcenter users.
 `
 
 // settings runs `idcenter settings …`.
@@ -42,13 +47,14 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	var a adminFlags
 	a.register(fs)
-	var mode string
+	var mode, device string
 	var dur time.Duration
 	switch cmd {
 	case "get":
 	case "update":
 		fs.StringVar(&mode, "mfa-mode", "", "ALWAYS_ON, CONTEXT_AWARE or DISABLED")
 		fs.DurationVar(&dur, "session-duration", 0, "portal session duration (15m to 2160h)")
+		fs.StringVar(&device, "device-grant", "", "on or off: the device authorization grant")
 	default:
 		fmt.Fprintf(stderr, "idcenter settings: unknown command %q\n\n%s", cmd, settingsUsage)
 		return 2
@@ -59,7 +65,18 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || (cmd == "update" && mode == "" && dur == 0) {
+	grant := ""
+	switch strings.ToLower(device) {
+	case "":
+	case "on", "enabled":
+		grant = idcadmin.DeviceGrantEnabled
+	case "off", "disabled":
+		grant = idcadmin.DeviceGrantDisabled
+	default:
+		fmt.Fprintf(stderr, "idcenter settings %s: --device-grant is on or off, not %q\n", cmd, device)
+		return 2
+	}
+	if fs.NArg() > 0 || (cmd == "update" && mode == "" && dur == 0 && grant == "") {
 		fmt.Fprintf(stderr, "idcenter settings %s: nothing to do\n\n%s", cmd, settingsUsage)
 		return 2
 	}
@@ -72,7 +89,7 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 	if cmd == "get" {
 		err = c.call(ctx, "GetSettings", idcadmin.GetSettingsRequest{IdentityStoreId: a.storeID}, &out)
 	} else {
-		in := idcadmin.UpdateSettingsRequest{IdentityStoreId: a.storeID, MfaMode: mode}
+		in := idcadmin.UpdateSettingsRequest{IdentityStoreId: a.storeID, MfaMode: mode, DeviceGrant: grant}
 		if dur != 0 {
 			secs := int64(dur / time.Second)
 			in.SessionDurationSeconds = &secs
@@ -83,7 +100,7 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "idcenter settings %s: %v\n", cmd, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "identity store     %s\nMFA mode           %s\nsession duration   %s\n",
-		out.IdentityStoreId, out.MfaMode, time.Duration(out.SessionDurationSeconds)*time.Second)
+	fmt.Fprintf(stdout, "identity store     %s\nMFA mode           %s\nsession duration   %s\ndevice grant       %s\n",
+		out.IdentityStoreId, out.MfaMode, time.Duration(out.SessionDurationSeconds)*time.Second, out.DeviceGrant)
 	return 0
 }

@@ -24,6 +24,7 @@ func TestUsersUsage(t *testing.T) {
 		{"no endpoint", []string{"users", "reset-mfa", "--user-name", "a"}, "AWS_ENDPOINT_URL"},
 		{"settings without changes", []string{"settings", "update"}, "nothing to do"},
 		{"settings unknown command", []string{"settings", "set"}, `unknown command "set"`},
+		{"settings bad device grant", []string{"settings", "update", "--device-grant", "maybe"}, "--device-grant is on or off"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -243,6 +243,16 @@ func (s *Service) Settings(ctx context.Context, identityStoreID string) (*store.
 	return set, nil
 }
 
+// DeviceGrantAllowed reports whether an identity store's users may sign
+// devices in with the device authorization grant (internal/oauth asks).
+func (s *Service) DeviceGrantAllowed(ctx context.Context, identityStoreID string) (bool, error) {
+	set, err := s.Settings(ctx, identityStoreID)
+	if err != nil {
+		return false, err
+	}
+	return !set.DeviceGrantDisabled, nil
+}
+
 // SettingsUpdate changes sign-in settings; zero fields are kept.
 type SettingsUpdate struct {
 	// MFAMode is store.MFAAlwaysOn, store.MFAContextAware or
@@ -251,7 +261,15 @@ type SettingsUpdate struct {
 	// SessionDuration is the portal session length, MinSessionDuration to
 	// MaxSessionDuration. It applies to sessions created afterwards.
 	SessionDuration time.Duration
+	// DeviceGrant is DeviceGrantEnabled or DeviceGrantDisabled.
+	DeviceGrant string
 }
+
+// The values of SettingsUpdate.DeviceGrant.
+const (
+	DeviceGrantEnabled  = "ENABLED"
+	DeviceGrantDisabled = "DISABLED"
+)
 
 // UpdateSettings validates and saves u and returns the new settings.
 // Errors: invalid (unknown mode, duration out of bounds), not found (the
@@ -264,6 +282,11 @@ func (s *Service) UpdateSettings(ctx context.Context, identityStoreID string, u 
 	}
 	if u.SessionDuration != 0 && (u.SessionDuration < MinSessionDuration || u.SessionDuration > MaxSessionDuration) {
 		return nil, idc.Invalidf("The portal session duration must be between 15 minutes and 90 days.")
+	}
+	switch u.DeviceGrant {
+	case "", DeviceGrantEnabled, DeviceGrantDisabled:
+	default:
+		return nil, idc.Invalidf("DeviceGrant must be %s or %s.", DeviceGrantEnabled, DeviceGrantDisabled)
 	}
 	var out *store.AuthSettings
 	err := s.st.Tx(ctx, func(q store.Queries) error {
@@ -278,6 +301,9 @@ func (s *Service) UpdateSettings(ctx context.Context, identityStoreID string, u 
 		}
 		if u.SessionDuration != 0 {
 			cur.SessionDuration = u.SessionDuration.Truncate(time.Second)
+		}
+		if u.DeviceGrant != "" {
+			cur.DeviceGrantDisabled = u.DeviceGrant == DeviceGrantDisabled
 		}
 		cur.UpdatedAt = s.now()
 		cur.UpdatedBy = idc.ActorName(ctx)

@@ -100,6 +100,11 @@ func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, client
 	if !allows(c, GrantDeviceCode) {
 		return nil, fail(CodeUnauthorizedClient, "The client is not registered for the device code grant")
 	}
+	if off, err := s.deviceGrantOff(ctx); err != nil {
+		return nil, err
+	} else if off {
+		return nil, fail(CodeUnauthorizedClient, msgDeviceGrantOff)
+	}
 	if !validURL(startURL) {
 		return nil, fail(CodeInvalidRequest, "Invalid start URL")
 	}
@@ -169,6 +174,9 @@ func deviceNotFound() *idc.Error {
 // or already decided, KindThrottled when too many lookups have failed
 // lately (RFC 8628 §5.1; the budget is per replica: GuessBudget).
 func (s *Service) DeviceByUserCode(ctx context.Context, userCode string) (*idc.DevicePrompt, error) {
+	if err := s.checkDeviceGrant(ctx); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	d, err := s.pendingByUserCode(ctx, userCode, now)
 	if err != nil {
@@ -242,6 +250,11 @@ func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.S
 	now := s.now()
 	if sess == nil || !sess.Active(now) {
 		return &idc.Error{Kind: idc.KindUnauthenticated, Msg: "Sign in again."}
+	}
+	if status == store.DeviceApproved {
+		if err := s.checkDeviceGrant(ctx); err != nil {
+			return err
+		}
 	}
 	canon, ok := normalizeUserCode(userCode)
 	if !ok {
@@ -388,6 +401,11 @@ func (s *Service) redeemDevice(ctx context.Context, c *store.OAuthClient, device
 	if err := checkScopes(scopes, c.Scopes); err != nil {
 		return nil, err
 	}
+	if off, err := s.deviceGrantOff(ctx); err != nil {
+		return nil, err
+	} else if off {
+		return nil, fail(CodeUnauthorizedClient, msgDeviceGrantOff)
+	}
 	now := s.now()
 	hash := s.hash(hashDeviceCode, deviceCode)
 	if known, tooFast := s.polls.pending(hash, c.ClientID, now); known {
@@ -437,6 +455,53 @@ func (s *Service) redeemDevice(ctx context.Context, c *store.OAuthClient, device
 	}
 	s.polls.decided(hash)
 	return tok, nil
+}
+
+// msgDeviceGrantOff answers device-grant requests while an administrator
+// has turned the grant off.
+const msgDeviceGrantOff = "The device code grant is turned off for this instance"
+
+// DeviceGrantPolicyTTL is how long a replica trusts what it last read of
+// the device-grant setting: a change applies within it everywhere.
+const DeviceGrantPolicyTTL = time.Second
+
+// deviceGrantOff reports whether an administrator has turned the device
+// grant off (SECURITY.md DF-14). It reads the setting at most once per
+// DeviceGrantPolicyTTL: polls are answered from memory, and must stay so.
+func (s *Service) deviceGrantOff(ctx context.Context) (bool, error) {
+	if s.devicePolicy == nil || s.portalStore == "" {
+		return false, nil
+	}
+	now := s.now()
+	c := &s.deviceOff
+	c.Lock()
+	if now.Before(c.until) {
+		off := c.off
+		c.Unlock()
+		return off, nil
+	}
+	c.Unlock()
+	ok, err := s.devicePolicy.DeviceGrantAllowed(ctx, s.portalStore)
+	if err != nil {
+		return false, fmt.Errorf("device grant policy: %w", err)
+	}
+	c.Lock()
+	c.off, c.until = !ok, now.Add(DeviceGrantPolicyTTL)
+	c.Unlock()
+	return !ok, nil
+}
+
+// checkDeviceGrant is deviceGrantOff for the verification pages: a denied
+// error whose message the page can show.
+func (s *Service) checkDeviceGrant(ctx context.Context) error {
+	off, err := s.deviceGrantOff(ctx)
+	if err != nil {
+		return err
+	}
+	if off {
+		return &idc.Error{Kind: idc.KindDenied, Msg: "Signing in a device with a code is turned off for this instance. Sign in on the device the way your administrator recommends (for the AWS CLI: aws sso login without --use-device-code)."}
+	}
+	return nil
 }
 
 func pendingError(tooFast bool) error {

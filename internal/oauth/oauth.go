@@ -70,8 +70,20 @@ type Sessions interface {
 	EndSession(ctx context.Context, id string) error
 }
 
+// DevicePolicy says whether an identity store's users may sign devices in
+// with the device authorization grant; internal/auth implements it (an
+// admin setting, SECURITY.md DF-14).
+type DevicePolicy interface {
+	DeviceGrantAllowed(ctx context.Context, identityStoreID string) (bool, error)
+}
+
 // Config is what a Service needs besides its dependencies.
 type Config struct {
+	// DevicePolicy and IdentityStoreID, when set, make the device grant
+	// follow the policy of that identity store (the one the portal signs
+	// users in to, where every device code is approved).
+	DevicePolicy    DevicePolicy
+	IdentityStoreID string
 	// PublicURL is the external base URL without a trailing slash; the
 	// verification URIs are <PublicURL>/device.
 	PublicURL string
@@ -96,6 +108,14 @@ type Service struct {
 	polls   pollTable
 	bearers bearerCache
 
+	devicePolicy DevicePolicy
+	portalStore  string
+	deviceOff    struct {
+		sync.Mutex
+		off   bool
+		until time.Time
+	}
+
 	registerLimit *limiter // RegisterClient, one bucket for the replica
 	deviceLimit   *limiter // StartDeviceAuthorization, per client
 	guessLimit    *limiter // failed user-code lookups, one bucket
@@ -118,6 +138,8 @@ func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Servi
 		clients:       clientCache{m: map[string]*store.OAuthClient{}},
 		polls:         pollTable{m: map[string]*pollState{}, alone: alone(st)},
 		bearers:       bearerCache{m: map[string]bearerEntry{}},
+		devicePolicy:  cfg.DevicePolicy,
+		portalStore:   cfg.IdentityStoreID,
 		registerLimit: newLimiter(50, 500),
 		deviceLimit:   newLimiter(100, 200),
 		guessLimit:    newLimiter(2, 60),

@@ -136,7 +136,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.Logger.ErrorContext(ctx, "internal error", "op", op, "request_id", awsproto.RequestID(ctx), "err", err)
 	}
 
-	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: o.Now})
+	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: o.Now,
+		DevicePolicy: s.auth, IdentityStoreID: boot.instance.IdentityStoreID})
 	oidcSvc := ssooidcapi.New(s.oauth)
 	ssoSvc := ssoapi.New(s.oauth, s.creds, entitlements, orgs, tokens, now)
 	stsSvc := stsapi.New(sigv4.NewVerifier(s.creds))

@@ -31,8 +31,10 @@ type AuthSettings struct {
 	MFAMode string
 	// SessionDuration is the portal session length (15 min .. 90 days).
 	SessionDuration time.Duration
-	UpdatedAt       time.Time
-	UpdatedBy       string
+	// DeviceGrantDisabled turns the device authorization grant off.
+	DeviceGrantDisabled bool
+	UpdatedAt           time.Time
+	UpdatedBy           string
 }
 
 // UserCredential is what a user signs in with. Secrets are never in clear:

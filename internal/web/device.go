@@ -104,6 +104,10 @@ func (h *Handler) lookUpDevice(w http.ResponseWriter, r *http.Request, s *idc.Se
 		fail()
 		return
 	}
+	if e, ok := errors.AsType[*idc.Error](err); ok && e.Kind == idc.KindDenied {
+		h.renderError(w, r, http.StatusForbidden, "Device sign-in is turned off", e.Msg)
+		return
+	}
 	if err != nil {
 		h.internalError(w, r, "device lookup", err)
 		return
@@ -200,6 +204,10 @@ func (h *Handler) postDeviceConsent(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 	case k == idc.KindNotFound || k == idc.KindConflict || k == idc.KindInvalid:
 		h.renderError(w, r, http.StatusConflict, "Request not valid", msgAnswered)
+		return
+	case k == idc.KindDenied:
+		e, _ := errors.AsType[*idc.Error](err)
+		h.renderError(w, r, http.StatusForbidden, "Device sign-in is turned off", e.Msg)
 		return
 	default:
 		h.internalError(w, r, "answer device authorization", err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/idcenter/idcenter/internal/auth"
 	"github.com/idcenter/idcenter/internal/keys"
+	"github.com/idcenter/idcenter/internal/oauth"
 	"github.com/idcenter/idcenter/internal/testenv"
 	"github.com/idcenter/idcenter/internal/web"
 )
@@ -462,6 +463,28 @@ func TestDevicePages(t *testing.T) {
 		p = b.post("/device/consent", url.Values{"csrf_token": {consentTok}, "user_code": {*d2.UserCode}, "decision": {"allow"}})
 		if p.status != http.StatusConflict || !strings.Contains(p.body, "already answered") {
 			t.Errorf("second answer to a denied code = %d, want 409", p.status)
+		}
+
+		// An administrator turns the device grant off (SECURITY.md DF-14):
+		// the pages say so instead of asking, and the consent form that
+		// was already open cannot approve.
+		d3 := start()
+		complete3, _ := url.Parse(*d3.VerificationUriComplete)
+		p = b.get(complete3.RequestURI())
+		consentTok = p.csrfTokens()[1]
+		if _, err := env.Server.Auth().UpdateSettings(ctx, env.IdentityStoreID, auth.SettingsUpdate{DeviceGrant: auth.DeviceGrantDisabled}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(oauth.DeviceGrantPolicyTTL)
+		if p = b.get(complete3.RequestURI()); p.status != http.StatusForbidden || !strings.Contains(p.body, "turned off") {
+			t.Errorf("verification URI while the device grant is off = %d\n%.800s", p.status, p.body)
+		}
+		p = b.post("/device/consent", url.Values{"csrf_token": {consentTok}, "user_code": {*d3.UserCode}, "decision": {"allow"}})
+		if p.status != http.StatusForbidden || !strings.Contains(p.body, "turned off") {
+			t.Errorf("allow while the device grant is off = %d\n%.800s", p.status, p.body)
+		}
+		if err := token(d3); apiCode(err) != "UnauthorizedClientException" {
+			t.Errorf("CreateToken while the device grant is off = %v, want UnauthorizedClientException", err)
 		}
 	})
 }

@@ -172,7 +172,15 @@ func (h *handlers) GetSettings(ctx context.Context, in *GetSettingsRequest) (*Se
 	if err != nil {
 		return nil, err
 	}
-	return &SettingsResponse{IdentityStoreId: set.IdentityStoreID, MfaMode: set.MFAMode, SessionDurationSeconds: int64(set.SessionDuration / time.Second)}, nil
+	return settingsResponse(set.IdentityStoreID, set.MFAMode, set.SessionDuration, set.DeviceGrantDisabled), nil
+}
+
+func settingsResponse(identityStoreID, mfaMode string, session time.Duration, deviceGrantDisabled bool) *SettingsResponse {
+	dg := DeviceGrantEnabled
+	if deviceGrantDisabled {
+		dg = DeviceGrantDisabled
+	}
+	return &SettingsResponse{IdentityStoreId: identityStoreID, MfaMode: mfaMode, SessionDurationSeconds: int64(session / time.Second), DeviceGrant: dg}
 }
 
 // UpdateSettings changes the sign-in settings.
@@ -180,7 +188,7 @@ func (h *handlers) UpdateSettings(ctx context.Context, in *UpdateSettingsRequest
 	if err := authorize(ctx); err != nil {
 		return nil, err
 	}
-	u := auth.SettingsUpdate{MFAMode: in.MfaMode}
+	u := auth.SettingsUpdate{MFAMode: in.MfaMode, DeviceGrant: in.DeviceGrant}
 	if in.SessionDurationSeconds != nil {
 		u.SessionDuration = time.Duration(*in.SessionDurationSeconds) * time.Second
 	}
@@ -188,5 +196,5 @@ func (h *handlers) UpdateSettings(ctx context.Context, in *UpdateSettingsRequest
 	if err != nil {
 		return nil, err
 	}
-	return &SettingsResponse{IdentityStoreId: set.IdentityStoreID, MfaMode: set.MFAMode, SessionDurationSeconds: int64(set.SessionDuration / time.Second)}, nil
+	return settingsResponse(set.IdentityStoreID, set.MFAMode, set.SessionDuration, set.DeviceGrantDisabled), nil
 }

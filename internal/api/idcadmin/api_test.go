@@ -161,6 +161,7 @@ func TestErrors(t *testing.T) {
 		{"bad mode", "idcenter", "UpdateSettings", map[string]any{"MfaMode": "SOMETIMES"}, "ValidationException"},
 		{"short session", "idcenter", "UpdateSettings", map[string]any{"SessionDurationSeconds": 899}, "ValidationException"},
 		{"long session", "idcenter", "UpdateSettings", map[string]any{"SessionDurationSeconds": 90*24*3600 + 1}, "ValidationException"},
+		{"bad device grant", "idcenter", "UpdateSettings", map[string]any{"DeviceGrant": "OFF", "MfaMode": "DISABLED"}, "ValidationException"},
 		{"signed for another service", "sso-admin", "SetUserPassword", idcadmin.SetUserPasswordRequest{UserRequest: user, Password: "a long password"}, "InvalidSignatureException"},
 		{"unsigned", "", "SetUserPassword", idcadmin.SetUserPasswordRequest{UserRequest: user, Password: "a long password"}, "MissingAuthenticationTokenException"},
 	} {
@@ -179,7 +180,7 @@ func TestErrors(t *testing.T) {
 		t.Errorf("a refused SetUserPassword stored a credential")
 	}
 	var s idcadmin.SettingsResponse
-	if err := call(t, env, "idcenter", "GetSettings", struct{}{}, &s); err != nil || s.MfaMode != "ALWAYS_ON" || s.SessionDurationSeconds != 8*3600 {
+	if err := call(t, env, "idcenter", "GetSettings", struct{}{}, &s); err != nil || s.MfaMode != "ALWAYS_ON" || s.SessionDurationSeconds != 8*3600 || s.DeviceGrant != "ENABLED" {
 		t.Errorf("GetSettings after refused updates = %+v, %v", s, err)
 	}
 }
@@ -190,7 +191,7 @@ func TestSettings(t *testing.T) {
 	if err := call(t, env, "idcenter", "GetSettings", idcadmin.GetSettingsRequest{}, &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.IdentityStoreId != env.IdentityStoreID || s.MfaMode != idcadmin.MFAModeAlwaysOn || s.SessionDurationSeconds != 28800 {
+	if s.IdentityStoreId != env.IdentityStoreID || s.MfaMode != idcadmin.MFAModeAlwaysOn || s.SessionDurationSeconds != 28800 || s.DeviceGrant != idcadmin.DeviceGrantEnabled {
 		t.Errorf("default settings = %+v", s)
 	}
 	d := int64(900)
@@ -205,6 +206,15 @@ func TestSettings(t *testing.T) {
 	}
 	if s.MfaMode != idcadmin.MFAModeDisabled || s.SessionDurationSeconds != 900 {
 		t.Errorf("partial UpdateSettings = %+v, want the duration kept", s)
+	}
+	if err := call(t, env, "idcenter", "UpdateSettings", idcadmin.UpdateSettingsRequest{DeviceGrant: idcadmin.DeviceGrantDisabled}, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.DeviceGrant != idcadmin.DeviceGrantDisabled || s.MfaMode != idcadmin.MFAModeDisabled || s.SessionDurationSeconds != 900 {
+		t.Errorf("UpdateSettings(DeviceGrant) = %+v, want the device grant off and the rest kept", s)
+	}
+	if ok, err := env.Server.Auth().DeviceGrantAllowed(context.Background(), env.IdentityStoreID); ok || err != nil {
+		t.Errorf("DeviceGrantAllowed after turning it off = %v, %v", ok, err)
 	}
 	set, err := env.Server.Auth().Settings(context.Background(), env.IdentityStoreID)
 	if err != nil || set.MFAMode != "DISABLED" || set.SessionDuration != 15*time.Minute {

@@ -18,8 +18,13 @@
 //	CreateInvitation    {UserName|UserId, ExpiresInSeconds?}   -> {UserId, InvitationUrl, ExpiresAt}
 //	ResetUserMFA        {UserName|UserId}                       -> {UserId}
 //	RevokeUserSessions  {UserName|UserId}                       -> {UserId, RevokedSessions}
-//	GetSettings         {}                                      -> {IdentityStoreId, MfaMode, SessionDurationSeconds}
-//	UpdateSettings      {MfaMode?, SessionDurationSeconds?}     -> the new settings
+//	GetSettings         {}                                      -> {IdentityStoreId, MfaMode, SessionDurationSeconds, DeviceGrant}
+//	UpdateSettings      {MfaMode?, SessionDurationSeconds?, DeviceGrant?} -> the new settings
+//
+// DeviceGrant is ENABLED (the default) or DISABLED: whether users may sign
+// devices in with the device authorization grant (`aws sso login
+// --use-device-code`, older CLIs); turning it off refuses new device
+// authorizations and stops codes already started (SECURITY.md DF-14).
 //
 // Errors: ValidationException, ResourceNotFoundException,
 // AccessDeniedException, ThrottlingException (400) and
@@ -39,6 +44,12 @@ const (
 	SigningName = "idcenter"
 	// APIVersion versions the model.
 	APIVersion = "2026-01-01"
+)
+
+// The DeviceGrant enumeration.
+const (
+	DeviceGrantEnabled  = "ENABLED"
+	DeviceGrantDisabled = "DISABLED"
 )
 
 // MFA modes (the MfaMode enumeration).
@@ -76,6 +87,7 @@ func Model() *awsproto.Service {
 			{Name: "ExpiresInSeconds", Type: awsproto.TypeInteger, Min: awsproto.Int64(300), Max: awsproto.Int64(30 * 24 * 3600)},
 			{Name: "SessionDurationSeconds", Type: awsproto.TypeInteger, Min: awsproto.Int64(900), Max: awsproto.Int64(90 * 24 * 3600)},
 			{Name: "MfaMode", Type: awsproto.TypeString, Enum: []string{MFAModeAlwaysOn, MFAModeContextAware, MFAModeDisabled}},
+			{Name: "DeviceGrant", Type: awsproto.TypeString, Enum: []string{DeviceGrantEnabled, DeviceGrantDisabled}},
 			{Name: "Url", Type: awsproto.TypeString, Sensitive: true},
 			{Name: "Timestamp", Type: awsproto.TypeTimestamp},
 			{Name: "Count", Type: awsproto.TypeLong},
@@ -92,9 +104,11 @@ func Model() *awsproto.Service {
 				{Name: "UserId", Shape: "UserId"}, {Name: "RevokedSessions", Shape: "Count"}}},
 			{Name: "GetSettingsRequest", Type: awsproto.TypeStructure, Members: []awsproto.Member{{Name: "IdentityStoreId", Shape: "IdentityStoreId"}}},
 			{Name: "UpdateSettingsRequest", Type: awsproto.TypeStructure, Members: []awsproto.Member{
-				{Name: "IdentityStoreId", Shape: "IdentityStoreId"}, {Name: "MfaMode", Shape: "MfaMode"}, {Name: "SessionDurationSeconds", Shape: "SessionDurationSeconds"}}},
+				{Name: "IdentityStoreId", Shape: "IdentityStoreId"}, {Name: "MfaMode", Shape: "MfaMode"}, {Name: "SessionDurationSeconds", Shape: "SessionDurationSeconds"},
+				{Name: "DeviceGrant", Shape: "DeviceGrant"}}},
 			{Name: "SettingsResponse", Type: awsproto.TypeStructure, Members: []awsproto.Member{
-				{Name: "IdentityStoreId", Shape: "IdentityStoreId"}, {Name: "MfaMode", Shape: "MfaMode"}, {Name: "SessionDurationSeconds", Shape: "SessionDurationSeconds"}}},
+				{Name: "IdentityStoreId", Shape: "IdentityStoreId"}, {Name: "MfaMode", Shape: "MfaMode"}, {Name: "SessionDurationSeconds", Shape: "SessionDurationSeconds"},
+				{Name: "DeviceGrant", Shape: "DeviceGrant"}}},
 			exc("ValidationException", 400, false),
 			exc("ResourceNotFoundException", 400, false),
 			exc("AccessDeniedException", 400, false),
@@ -152,6 +166,7 @@ type UpdateSettingsRequest struct {
 	IdentityStoreId        string `json:"IdentityStoreId,omitempty"`
 	MfaMode                string `json:"MfaMode,omitempty"`
 	SessionDurationSeconds *int64 `json:"SessionDurationSeconds,omitempty"`
+	DeviceGrant            string `json:"DeviceGrant,omitempty"`
 }
 
 // SettingsResponse is an identity store's sign-in settings.
@@ -159,4 +174,5 @@ type SettingsResponse struct {
 	IdentityStoreId        string `json:"IdentityStoreId"`
 	MfaMode                string `json:"MfaMode"`
 	SessionDurationSeconds int64  `json:"SessionDurationSeconds"`
+	DeviceGrant            string `json:"DeviceGrant"`
 }

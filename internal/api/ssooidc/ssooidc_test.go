@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/idcenter/idcenter/internal/auth"
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/keys"
 	"github.com/idcenter/idcenter/internal/oauth"
@@ -391,4 +392,66 @@ func TestConcurrentRedemption(t *testing.T) {
 			t.Errorf("%d of 12 concurrent redemptions won and %d failed otherwise, want 1 and 0", wins, other)
 		}
 	})
+}
+
+// TestDeviceGrantTurnedOff (SECURITY.md DF-14): an administrator turns the
+// device grant off (idcenter's admin API, as `idcenter settings update
+// --device-grant off` does): StartDeviceAuthorization is refused with
+// UnauthorizedClientException, codes started before can be neither
+// approved nor redeemed — pending or already approved; turned back on,
+// everything works again (so the refusals consumed nothing).
+func TestDeviceGrantTurnedOff(t *testing.T) {
+	t.Parallel()
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			env, clk := newClockEnv(t, backend)
+			ctx := t.Context()
+			a := env.Server.Auth()
+			setGrant := func(v string) {
+				t.Helper()
+				if _, err := a.UpdateSettings(ctx, env.IdentityStoreID, auth.SettingsUpdate{DeviceGrant: v}); err != nil {
+					t.Fatalf("UpdateSettings(DeviceGrant %s): %v", v, err)
+				}
+				clk.Advance(oauth.DeviceGrantPolicyTTL) // every replica has read it by now
+			}
+			f := newFlow(t, env, deviceRegistration())
+			sess := signIn(t, env, "dora")
+			pending, approved := f.start(t), f.start(t)
+			if err := env.Server.OAuth().ApproveDevice(ctx, *approved.UserCode, sess); err != nil {
+				t.Fatalf("ApproveDevice: %v", err)
+			}
+
+			setGrant(auth.DeviceGrantDisabled)
+			_, err := f.c.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{
+				ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret, StartUrl: aws.String(env.URL + "/start")})
+			if code(err) != "UnauthorizedClientException" {
+				t.Errorf("StartDeviceAuthorization while off = %v, want UnauthorizedClientException", err)
+			}
+			for name, d := range map[string]*ssooidc.StartDeviceAuthorizationOutput{"pending": pending, "approved": approved} {
+				clk.Advance(2 * time.Second) // never too fast
+				if _, err := f.poll(t, d); code(err) != "UnauthorizedClientException" {
+					t.Errorf("CreateToken with the %s code while off = %v, want UnauthorizedClientException", name, err)
+				}
+			}
+			if err := env.Server.OAuth().ApproveDevice(ctx, *pending.UserCode, sess); idc.KindOf(err) != idc.KindDenied {
+				t.Errorf("ApproveDevice while off = %v, want denied", err)
+			}
+
+			// Back on: the approved code redeems, the pending one can be
+			// approved and redeemed, and new ones start.
+			setGrant(auth.DeviceGrantEnabled)
+			clk.Advance(2 * time.Second)
+			if _, err := f.poll(t, approved); err != nil {
+				t.Errorf("CreateToken with the approved code, back on: %v", err)
+			}
+			if err := env.Server.OAuth().ApproveDevice(ctx, *pending.UserCode, sess); err != nil {
+				t.Errorf("ApproveDevice, back on: %v", err)
+			}
+			if _, err := f.poll(t, pending); err != nil {
+				t.Errorf("CreateToken with the pending code, back on: %v", err)
+			}
+			f.start(t)
+		})
+	}
 }

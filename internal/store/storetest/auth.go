@@ -79,7 +79,8 @@ func testAuth(t *testing.T, open Opener) {
 		}
 		for _, want := range []*store.AuthSettings{
 			{IdentityStoreID: f.id, MFAMode: store.MFAContextAware, SessionDuration: 15 * time.Minute, UpdatedAt: f.now, UpdatedBy: "a"},
-			{IdentityStoreID: f.id, MFAMode: store.MFADisabled, SessionDuration: 90 * 24 * time.Hour, UpdatedAt: f.now.Add(time.Second), UpdatedBy: "b"},
+			{IdentityStoreID: f.id, MFAMode: store.MFADisabled, SessionDuration: 90 * 24 * time.Hour, DeviceGrantDisabled: true, UpdatedAt: f.now.Add(time.Second), UpdatedBy: "b"},
+			{IdentityStoreID: f.id, MFAMode: store.MFAAlwaysOn, SessionDuration: time.Hour, UpdatedAt: f.now.Add(2 * time.Second), UpdatedBy: "c"},
 		} {
 			f.mustTx(t, "PutAuthSettings", func(ctx context.Context, q store.Queries) error { return q.PutAuthSettings(ctx, want) })
 			got, err := f.s.GetAuthSettings(ctx, f.id)
