@@ -71,7 +71,7 @@ func (s *Service) RegisterClient(ctx context.Context, in *Registration) (*Regist
 		return nil, err
 	}
 	now := s.now()
-	if !s.registerLimit.allow("", now) {
+	if !s.registerLimit.Allow("") {
 		return nil, fail(CodeSlowDown, "Too many client registrations; try again later")
 	}
 	secret := randomToken(32)

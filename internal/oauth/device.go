@@ -112,7 +112,7 @@ func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, client
 		return nil, fail(CodeInvalidRequest, "The start URL does not match the client's issuer URL")
 	}
 	now := s.now()
-	if !s.deviceLimit.allow(c.ClientID, now) {
+	if !s.deviceLimit.Allow(c.ClientID) {
 		return nil, fail(CodeSlowDown, "Too many device authorizations for this client; try again later")
 	}
 	deviceCode := randomToken(32)
@@ -226,7 +226,7 @@ func (s *Service) pendingByUserCode(ctx context.Context, userCode string, now ti
 
 // guessFailed spends one failed-lookup token and returns the error to show.
 func (s *Service) guessFailed(now time.Time) error {
-	if !s.guessLimit.allow("", now) {
+	if !s.guessLimit.Allow("") {
 		return &idc.Error{Kind: idc.KindThrottled, Msg: "Too many invalid codes were entered. Wait a minute and try again."}
 	}
 	return deviceNotFound()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/keys"
+	"github.com/idcenter/idcenter/internal/ratelimit"
 	"github.com/idcenter/idcenter/internal/store"
 )
 
@@ -116,9 +117,9 @@ type Service struct {
 		until time.Time
 	}
 
-	registerLimit *limiter // RegisterClient, one bucket for the replica
-	deviceLimit   *limiter // StartDeviceAuthorization, per client
-	guessLimit    *limiter // failed user-code lookups, one bucket
+	registerLimit *ratelimit.Limiter // RegisterClient, one bucket for the replica
+	deviceLimit   *ratelimit.Limiter // StartDeviceAuthorization, per client
+	guessLimit    *ratelimit.Limiter // failed user-code lookups, one bucket
 }
 
 // New returns a Service on st, sealing tokens with kr and finding sign-in
@@ -140,9 +141,9 @@ func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Servi
 		bearers:       bearerCache{m: map[string]bearerEntry{}},
 		devicePolicy:  cfg.DevicePolicy,
 		portalStore:   cfg.IdentityStoreID,
-		registerLimit: newLimiter(50, 500),
-		deviceLimit:   newLimiter(100, 200),
-		guessLimit:    newLimiter(2, 60),
+		registerLimit: ratelimit.New(500, 50, now),
+		deviceLimit:   ratelimit.New(200, 100, now),
+		guessLimit:    ratelimit.New(GuessBurst, GuessRate, now),
 	}
 	s.hashers.New = func() any { return hmac.New(sha256.New, s.hashKey) }
 	return s
@@ -196,54 +197,6 @@ func newGrantID(now time.Time) string {
 		ms >>= 8
 	}
 	return hex.EncodeToString(b[:])
-}
-
-// limiter is a set of token buckets keyed by string. Buckets refill at rate
-// per second up to burst. It is safe for concurrent use.
-type limiter struct {
-	rate  float64
-	burst float64
-	mu    sync.Mutex
-	m     map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-// maxBuckets bounds a limiter's memory; full buckets are dropped beyond it.
-const maxBuckets = 10000
-
-func newLimiter(rate, burst float64) *limiter {
-	return &limiter{rate: rate, burst: burst, m: map[string]*bucket{}}
-}
-
-// allow takes a token from key's bucket and reports whether there was one.
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.m[key]
-	if b == nil {
-		if len(l.m) >= maxBuckets {
-			for k, old := range l.m {
-				if old.tokens+now.Sub(old.last).Seconds()*l.rate >= l.burst {
-					delete(l.m, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.m[key] = b
-	}
-	if d := now.Sub(b.last).Seconds(); d > 0 {
-		b.tokens = min(l.burst, b.tokens+d*l.rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }
 
 // clientCache keeps registered clients (immutable once written) in memory.

@@ -53,8 +53,10 @@ func (l *Limiter) refill(key string) *bucket {
 		l.buckets[key] = b
 		return b
 	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.perSec)
-	b.last = now
+	if d := now.Sub(b.last); d > 0 { // a clock that steps back refills nothing
+		b.tokens = min(l.burst, b.tokens+d.Seconds()*l.perSec)
+		b.last = now
+	}
 	return b
 }
 

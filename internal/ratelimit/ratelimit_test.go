@@ -75,3 +75,16 @@ func TestPruneKeepsWhatIsInUse(t *testing.T) {
 		t.Error("pruning forgot an exhausted bucket")
 	}
 }
+
+func TestClockSteppingBack(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	l := ratelimit.New(2, 1, c.now)
+	l.Allow("k")
+	c.t = c.t.Add(-time.Hour) // an NTP step backwards
+	if !l.Allow("k") {
+		t.Fatal("the second token of the burst was lost when the clock stepped back")
+	}
+	if l.Allow("k") {
+		t.Error("a third request passed a burst of 2")
+	}
+}
