@@ -89,19 +89,15 @@ func Dialect() *sqldb.Dialect {
 	}
 }
 
-// ListenerApplicationName names the coherence listener connections in
-// pg_stat_activity.
-const ListenerApplicationName = "idcenter replica listener"
-
 // listener opens, for replica coherence, a connection of its own to dsn
 // (outside the pool: it spends its life waiting for notifications).
-func listener(dsn string) func(ctx context.Context, channel string) (sqldb.Listener, error) {
-	return func(ctx context.Context, channel string) (sqldb.Listener, error) {
+func listener(dsn string) func(ctx context.Context, channel, name string) (sqldb.Listener, error) {
+	return func(ctx context.Context, channel, name string) (sqldb.Listener, error) {
 		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("listen: %w", err)
 		}
-		cfg.RuntimeParams["application_name"] = ListenerApplicationName
+		cfg.RuntimeParams["application_name"] = name
 		c, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("listen: %w", err)

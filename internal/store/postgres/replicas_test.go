@@ -340,14 +340,16 @@ func TestListenerReconnect(t *testing.T) {
 		}
 		var killed int
 		err = admin.QueryRowContext(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-			WHERE datname = current_database() AND application_name = $1`, postgres.ListenerApplicationName).Scan(&killed)
+			WHERE datname = current_database() AND application_name LIKE $1`, sqldb.ListenerName("")+"%").Scan(&killed)
 		admin.Close()
 		if err != nil || killed != 2 {
 			t.Fatalf("terminating the listeners: %d, %v; want 2", killed, err)
 		}
 		newPermissionSet(t, a, in, "after-cut-"+strconv.Itoa(round))
-		if n, _ := b.AccessVersion(); n == before {
-			t.Errorf("round %d: the peer's AccessVersion did not move", round)
+		// The peer either heard of the change or has not rejoined yet (and
+		// reads the feed until it has, its join moving the version).
+		if n, exact := b.AccessVersion(); n == before && exact {
+			t.Errorf("round %d: the peer's AccessVersion did not move, and it still trusts its memory", round)
 		}
 		waitPeers(t, a, 1)
 		waitPeers(t, b, 1)

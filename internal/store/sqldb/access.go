@@ -381,12 +381,20 @@ func (db *DB) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assignme
 			ticket = db.reps.start()
 		}
 		done, err = q.CreateAssignmentIfProvisioned(ctx, a, o)
-		if err == nil && done {
+		switch {
+		case err == nil && done:
 			// The statement committed an assignment: count it, and let
 			// the other replicas hear of it before answering.
 			db.commits.Add(1)
 			if db.reps != nil {
 				db.reps.afterCommit(ctx, ticket)
+			}
+		case err != nil && !db.definite(err):
+			// The outcome is unknown (it may have committed as the
+			// connection failed): count it and tell the peers.
+			db.commits.Add(1)
+			if db.reps != nil {
+				db.reps.uncertain(ctx, ticket)
 			}
 		}
 		if err == nil || !db.d.IsRetryable(err) || ctx.Err() != nil {

@@ -52,31 +52,45 @@ import (
 //     once and each hello goes out before the other listens. From then on
 //     every writer knows the newcomer.
 //   - A writer whose own notification never echoes (its listener was
-//     reconnecting) sends it again every lease/2; a peer that rejoins after
-//     the commit is dropped from the wait, its first feed read covering it.
+//     reconnecting) sends it again when a new session starts and every
+//     lease/2, and stops when no other replica holds a live lease; a peer
+//     that rejoins after the commit is dropped from the wait, its first
+//     feed read covering it.
 //   - A replica answers from memory only while its lease is valid by its
-//     own clock, counted from when it sent the renewal, minus a margin; so
-//     its validity always ends before the row's expiry in the database's
-//     clock. A writer that waits on a peer which never acks checks the
+//     own clocks, counted from when it sent the renewal, minus a margin
+//     (lease/6); so its validity always ends before the row's expiry in the
+//     database's clock. Both the monotonic clock and the wall clock must
+//     agree (the monotonic clock stops while a machine is suspended). The
+//     database's clock is assumed not to jump forward by more than the
+//     margin. A writer that waits on a peer which never acks checks the
 //     registry every lease/2 and stops waiting once the peer's lease has
-//     run out, by which time the peer no longer trusts its memory.
+//     run out, by which time the peer no longer trusts its memory; it also
+//     ends that peer's listener connection, which a frozen process would
+//     otherwise keep open, holding back PostgreSQL's notification queue.
+//   - A COMMIT whose outcome is unknown (the connection broke or the
+//     context ended with it on the wire) is treated as committed: the
+//     local version moves and the peers are told.
 //
 // A writer that sees no peers skips all of this — a lone replica pays
 // nothing, which is the common case and the one the decision benchmark
 // measures. It cannot have missed a newcomer: a replica that joins while the
 // writer commits waits for the writer's "k" (which the writer sends only
-// after handling the hello) or for the writer's lease to run out; if the
-// hello was handled before the writer looked again after COMMIT, the writer
-// notifies after the fact and waits; if not, the newcomer's first feed read
-// comes after the commit. The one thing a writer must check for that last
-// argument is that its own lease was valid after COMMIT; if not, it
-// notifies after the fact too.
+// after adding the newcomer as a peer) or for the writer's lease to run
+// out. So the writer takes the fast path only if, from before COMMIT to
+// after it, it had no peers, its epoch did not move (the epoch moves when a
+// peer is added by any path and when a listener session starts: a writer
+// that changed sessions may have missed a hello) and its lease was valid;
+// otherwise it notifies after the fact and waits.
 //
 // Out-of-band writes (SQL typed by hand) notify nobody; the index's periodic
 // sync (Service.SyncIndex, every minute) picks them up.
 
 // notifyChannel is the LISTEN/NOTIFY channel replicas talk on.
 const notifyChannel = "idcenter_access"
+
+// ListenerName is the application_name of replica id's listener
+// connection, as pg_stat_activity shows it.
+func ListenerName(id string) string { return "idcenter replica listener " + id }
 
 // DefaultReplicaLease is how long a replica's lease runs unless renewed.
 const DefaultReplicaLease = 6 * time.Second
@@ -99,19 +113,27 @@ type Listener interface {
 type replicas struct {
 	db     *DB
 	id     string
-	listen func(ctx context.Context, channel string) (Listener, error)
+	listen func(ctx context.Context, channel, name string) (Listener, error)
 	lease  time.Duration
 	margin time.Duration
 	base   time.Time // origin of the monotonic offsets below
 
-	version    atomic.Uint64 // bumped for every remote change heard and every (re)join
-	validUntil atomic.Int64  // offset from base; answering from memory is safe before it
+	version atomic.Uint64 // bumped for every remote change heard and every (re)join
+	// Answering from memory is safe before validUntil (a monotonic offset
+	// from base) and validWall (Unix nanoseconds): the monotonic clock
+	// stops while the machine is suspended, the wall clock does not.
+	validUntil atomic.Int64
+	validWall  atomic.Int64
 	seq        atomic.Uint64
 
 	mu    sync.Mutex
-	peers map[string]bool
-	epoch uint64 // bumped for every hello handled
-	waits map[uint64]*ackWait
+	peers map[string]uint64 // peer id → the epoch it was last added at
+	// epoch moves whenever a peer is added and at every session start, so
+	// a writer that noted it before COMMIT can tell whether anyone new
+	// may have joined meanwhile.
+	epoch    uint64
+	waits    map[uint64]*ackWait
+	sessions chan struct{} // closed (and replaced) when a session starts
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -126,7 +148,7 @@ type ackWait struct {
 	closed bool
 }
 
-func newReplicas(db *DB, listen func(ctx context.Context, channel string) (Listener, error), lease time.Duration) *replicas {
+func newReplicas(db *DB, listen func(ctx context.Context, channel, name string) (Listener, error), lease time.Duration) *replicas {
 	if lease <= 0 {
 		lease = DefaultReplicaLease
 	}
@@ -136,7 +158,7 @@ func newReplicas(db *DB, listen func(ctx context.Context, channel string) (Liste
 	r := &replicas{
 		db: db, id: hex.EncodeToString(b[:]), listen: listen,
 		lease: lease, margin: lease / 6, base: time.Now(),
-		peers: map[string]bool{}, waits: map[uint64]*ackWait{},
+		peers: map[string]uint64{}, waits: map[uint64]*ackWait{}, sessions: make(chan struct{}),
 		stop: cancel, done: make(chan struct{}),
 	}
 	go r.run(ctx)
@@ -146,12 +168,37 @@ func newReplicas(db *DB, listen func(ctx context.Context, channel string) (Liste
 func (r *replicas) now() int64 { return int64(time.Since(r.base)) }
 
 // valid reports whether this replica may answer from memory.
-func (r *replicas) valid() bool { return r.now() < r.validUntil.Load() }
+func (r *replicas) valid() bool {
+	n := time.Now()
+	return int64(n.Sub(r.base)) < r.validUntil.Load() && n.UnixNano() < r.validWall.Load()
+}
 
-// close leaves: the peers stop waiting for this replica at once.
+// setValid makes the replica valid for lease-margin from sent, the moment
+// the lease write that allows it was sent.
+func (r *replicas) setValid(sent time.Time) {
+	d := int64(r.lease - r.margin)
+	r.validWall.Store(sent.UnixNano() + d)
+	r.validUntil.Store(int64(sent.Sub(r.base)) + d)
+}
+
+func (r *replicas) invalidate() {
+	r.validUntil.Store(0)
+	r.validWall.Store(0)
+}
+
+// close leaves: the peers stop waiting for this replica at once, and so
+// do writers here still waiting for acks (no session will hear them).
 func (r *replicas) close() {
 	r.stop()
 	<-r.done
+	r.mu.Lock()
+	for _, w := range r.waits {
+		if !w.closed {
+			w.closed = true
+			close(w.done)
+		}
+	}
+	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = r.notify(ctx, "b "+r.id)
@@ -169,7 +216,7 @@ func (r *replicas) run(ctx context.Context) {
 	pause := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		err := r.session(ctx)
-		r.validUntil.Store(0)
+		r.invalidate()
 		if ctx.Err() != nil {
 			return
 		}
@@ -187,11 +234,16 @@ var errLeaseLost = errors.New("lease ran out before it was renewed")
 
 // session listens, joins and then serves the protocol until an error.
 func (r *replicas) session(ctx context.Context) error {
-	l, err := r.listen(ctx, notifyChannel)
+	l, err := r.listen(ctx, notifyChannel, ListenerName(r.id))
 	if err != nil {
 		return err
 	}
 	defer l.Close()
+	r.mu.Lock()
+	r.epoch++ // a ticket taken before this session must not take the fast path
+	close(r.sessions)
+	r.sessions = make(chan struct{})
+	r.mu.Unlock()
 	s := &session{r: r, l: l}
 	return s.serve(ctx)
 }
@@ -206,13 +258,13 @@ type session struct {
 	pingSent  int64
 	renewAt   int64
 	checkAt   int64
-	validFrom int64 // when the last successful lease write was sent
+	validFrom time.Time // when the last successful lease write was sent
 }
 
 func (s *session) serve(ctx context.Context) error {
 	r := s.r
 	ms := r.lease.Milliseconds()
-	s.validFrom = r.now()
+	s.validFrom = time.Now()
 	if _, err := r.db.w.ExecContext(ctx, `INSERT INTO access_replicas (id, expires) VALUES ($1, now() + $2 * interval '1 millisecond')
 		ON CONFLICT (id) DO UPDATE SET expires = EXCLUDED.expires`, r.id, ms); err != nil {
 		return fmt.Errorf("register: %w", err)
@@ -232,7 +284,7 @@ func (s *session) serve(ctx context.Context) error {
 	r.mu.Lock()
 	for _, id := range live {
 		s.pending[id] = true
-		r.peers[id] = true
+		r.addPeer(id)
 	}
 	r.mu.Unlock()
 	// Tell those listed that we know them now, as the answer to a hello
@@ -250,7 +302,7 @@ func (s *session) serve(ctx context.Context) error {
 		if !s.joined && len(s.pending) == 0 {
 			s.joined = true
 			r.version.Add(1) // the first answer from memory reads the feed first
-			r.validUntil.Store(s.validFrom + int64(r.lease-r.margin))
+			r.setValid(s.validFrom)
 		}
 		now := r.now()
 		next := s.renewAt
@@ -327,8 +379,7 @@ func (s *session) handle(ctx context.Context, payload string) error {
 			return nil
 		}
 		r.mu.Lock()
-		r.peers[f[1]] = true
-		r.epoch++
+		r.addPeer(f[1])
 		// A newcomer heard after a writer's echo joined after that
 		// writer's commit: its first feed read covers it.
 		for _, w := range r.waits {
@@ -342,7 +393,7 @@ func (s *session) handle(ctx context.Context, payload string) error {
 		if len(f) == 3 && f[1] == r.id {
 			delete(s.pending, f[2])
 			r.mu.Lock()
-			r.peers[f[2]] = true
+			r.addPeer(f[2])
 			r.mu.Unlock()
 		}
 	case "b": // b LEAVER
@@ -351,7 +402,7 @@ func (s *session) handle(ctx context.Context, payload string) error {
 		if f[1] != r.id || len(f) != 3 || f[2] != strconv.FormatUint(s.ping, 10) {
 			return nil
 		}
-		sent := r.now()
+		sent := time.Now()
 		res, err := r.db.w.ExecContext(ctx, `UPDATE access_replicas SET expires = now() + $2 * interval '1 millisecond'
 			WHERE id = $1 AND expires > now()`, r.id, r.lease.Milliseconds())
 		if err != nil {
@@ -362,10 +413,15 @@ func (s *session) handle(ctx context.Context, payload string) error {
 		}
 		s.validFrom = sent
 		if s.joined {
-			r.validUntil.Store(sent + int64(r.lease-r.margin))
+			r.setValid(sent)
 		}
 		s.ping = 0
 		s.renewAt = s.pingSent + int64(r.lease/3)
+		// Forget peers that went away without a goodbye (a crash): their
+		// lease has run out, so they no longer trust their memory, and a
+		// writer here should neither wait for them nor pay for telling
+		// them.
+		return r.forgetExpired(ctx)
 	}
 	return nil
 }
@@ -396,6 +452,54 @@ func (r *replicas) liveOthers(ctx context.Context, ids []string) ([]string, erro
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// forgetExpired forgets the peers whose lease has run out — unless one
+// rejoined while the registry was being read (its hello re-added it at a
+// later epoch) — and cuts their listener connections: a replica that is
+// frozen but connected would otherwise hold PostgreSQL's notification
+// queue back for everyone.
+func (r *replicas) forgetExpired(ctx context.Context) error {
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.peers))
+	for id := range r.peers {
+		ids = append(ids, id)
+	}
+	e := r.epoch
+	r.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	live, err := r.liveOthers(ctx, ids)
+	if err != nil {
+		return err
+	}
+	alive := make(map[string]bool, len(live))
+	for _, id := range live {
+		alive[id] = true
+	}
+	for _, id := range ids {
+		if alive[id] {
+			continue
+		}
+		r.mu.Lock()
+		added, ok := r.peers[id]
+		r.mu.Unlock()
+		if ok && added > e {
+			continue
+		}
+		r.forget(id)
+		// Best effort: only the same role (or pg_signal_backend) may.
+		_, _ = r.db.w.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = $1`, ListenerName(id))
+	}
+	return nil
+}
+
+// addPeer records id as a peer as of a new epoch; r.mu is held.
+func (r *replicas) addPeer(id string) {
+	r.epoch++
+	r.peers[id] = r.epoch
 }
 
 // forget drops a replica that left or whose lease ran out.
@@ -464,6 +568,7 @@ func (r *replicas) ack(n, from string) {
 type commitTicket struct {
 	epoch    uint64
 	alone    bool   // no peers were known when the transaction began to commit
+	valid    bool   // and this replica's lease was valid then
 	checked  bool   // the transaction asked whether it changed the feed
 	notified uint64 // the sequence number it notified under, 0 if none
 }
@@ -489,7 +594,7 @@ func (r *replicas) unregister(seq uint64) {
 // nothing otherwise.
 func (r *replicas) beforeCommit(ctx context.Context, ex execer) (commitTicket, error) {
 	t := r.start()
-	if t.alone && r.valid() {
+	if t.alone && t.valid {
 		return t, nil
 	}
 	t.checked = true
@@ -510,39 +615,46 @@ func (r *replicas) beforeCommit(ctx context.Context, ex execer) (commitTicket, e
 func (r *replicas) start() commitTicket {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return commitTicket{epoch: r.epoch, alone: len(r.peers) == 0}
-}
-
-// abandon undoes beforeCommit when the transaction did not commit.
-func (r *replicas) abandon(t commitTicket) {
-	if t.notified != 0 {
-		r.unregister(t.notified)
-	}
+	return commitTicket{epoch: r.epoch, alone: len(r.peers) == 0, valid: r.valid()}
 }
 
 // afterCommit waits, after COMMIT, until every peer has heard of the
-// commit (see the top of this file).
+// commit (see the top of this file). The commit stands whatever happens
+// here, so none of it heeds ctx's cancellation.
 func (r *replicas) afterCommit(ctx context.Context, t commitTicket) {
+	ctx = context.WithoutCancel(ctx)
 	if !t.checked {
+		// The fast path: nobody was there to tell before COMMIT, this
+		// replica stayed in one session throughout (a new session moves
+		// the epoch), nobody joined meanwhile, and the lease held from
+		// before COMMIT to now.
 		r.mu.Lock()
-		quiet := r.epoch == t.epoch
+		quiet := r.epoch == t.epoch && len(r.peers) == 0
 		r.mu.Unlock()
-		if t.alone && quiet && r.valid() {
+		if t.alone && t.valid && quiet && r.valid() {
 			return
 		}
-		// A newcomer was heard of while the transaction ran, or our lease
-		// ran out: we did not ask whether the transaction changed the
-		// feed, so tell everyone as if it had.
+		// Otherwise we did not ask whether the transaction changed the
+		// feed: tell everyone as if it had.
 		t.notified = r.register()
 		if err := r.notify(ctx, "c "+r.id+" "+strconv.FormatUint(t.notified, 10)); err != nil {
-			r.unregister(t.notified)
-			slog.Error("replica coherence: could not notify peers of a commit", "err", err)
-			return
+			// await sends it again.
+			slog.Warn("replica coherence: could not notify peers of a commit", "err", err)
 		}
 	}
 	if t.notified != 0 {
 		r.await(ctx, t.notified)
 	}
+}
+
+// uncertain handles a COMMIT whose outcome is unknown (the connection
+// failed or the context ended while it was on the wire): it may have
+// committed, so the peers are told as if it had.
+func (r *replicas) uncertain(ctx context.Context, t commitTicket) {
+	if t.notified != 0 {
+		r.unregister(t.notified)
+	}
+	r.afterCommit(ctx, commitTicket{epoch: ^uint64(0)})
 }
 
 // await blocks until the peers have acked notification seq, dropping any
@@ -552,16 +664,18 @@ func (r *replicas) await(ctx context.Context, seq uint64) {
 	r.mu.Lock()
 	w := r.waits[seq]
 	r.mu.Unlock()
-	// The writer's context may end (client gone); the wait should not:
-	// the answer is already decided, and the peers still must hear.
-	ctx = context.WithoutCancel(ctx)
 	deadline := time.Now().Add(maxAckWait)
 	for {
+		r.mu.Lock()
+		sessions := r.sessions
+		r.mu.Unlock()
 		t := time.NewTimer(r.lease / 2)
 		select {
 		case <-w.done:
 			t.Stop()
 			return
+		case <-sessions:
+			t.Stop()
 		case <-t.C:
 		}
 		if time.Now().After(deadline) {
@@ -576,26 +690,23 @@ func (r *replicas) await(ctx context.Context, seq uint64) {
 		echoed := w.echoed
 		r.mu.Unlock()
 		if !echoed {
-			// The notification went out while no session listened (a
-			// reconnect), so its echo is lost: send it again. Peers
-			// that hear it twice bump their version twice, no harm.
+			// No session heard the notification (it went out while the
+			// listener reconnected, or could not be sent). If no other
+			// replica holds a live lease, there is nobody to tell: a
+			// replica whose lease ran out trusts nothing it remembers
+			// until it has rejoined and read the feed.
+			if live, err := r.liveOthers(ctx, nil); err == nil && len(live) == 0 {
+				return
+			}
+			// Otherwise send it again; peers that hear it twice bump
+			// their version twice, no harm.
 			if err := r.notify(ctx, "c "+r.id+" "+strconv.FormatUint(seq, 10)); err != nil {
 				slog.Warn("replica coherence: could not notify peers again", "err", err)
 			}
 			continue
 		}
-		live, err := r.liveOthers(ctx, ids)
-		if err != nil {
-			continue
-		}
-		alive := map[string]bool{}
-		for _, id := range live {
-			alive[id] = true
-		}
-		for _, id := range ids {
-			if !alive[id] {
-				r.forget(id)
-			}
+		if len(ids) > 0 {
+			_ = r.forgetExpired(ctx) // an error: try again at the next tick
 		}
 	}
 }

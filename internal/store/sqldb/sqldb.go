@@ -41,10 +41,11 @@ type Dialect struct {
 	// concurrent transactions together (see groupWriter). Only for a backend
 	// with a single write connection; it requires CacheStatements.
 	GroupCommit bool
-	// Listen opens a connection of its own that listens on channel; with
-	// it, the DB keeps replica coherence (replicas.go) so that entitlement
-	// indexes can answer from memory on a database other processes write.
-	Listen func(ctx context.Context, channel string) (Listener, error)
+	// Listen opens a connection of its own, with application_name name,
+	// that listens on channel; with it, the DB keeps replica coherence
+	// (replicas.go) so that entitlement indexes can answer from memory on a
+	// database other processes write.
+	Listen func(ctx context.Context, channel, name string) (Listener, error)
 	// ReplicaLease is the coherence lease (DefaultReplicaLease if zero).
 	ReplicaLease time.Duration
 }
@@ -155,7 +156,10 @@ func (db *DB) LocalCommits() (n uint64, only bool) {
 // while this replica's coherence lease is valid (replicas.go).
 func (db *DB) AccessVersion() (n uint64, exact bool) {
 	if db.reps != nil {
-		return db.commits.Load() + db.reps.version.Load(), db.reps.valid()
+		// Validity first: a join bumps the version before it makes the
+		// replica valid, so a replica valid now has its version bumped.
+		valid := db.reps.valid()
+		return db.commits.Load() + db.reps.version.Load(), valid
 	}
 	return db.commits.Load(), db.exclusive
 }
@@ -234,8 +238,16 @@ func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error
 		}
 	}
 	if err = tx.Commit(); err != nil {
-		if db.reps != nil {
-			db.reps.abandon(ticket)
+		if !db.d.IsRetryable(err) {
+			// The outcome is unknown (the connection failed, or the
+			// context ended, with COMMIT on the wire): it may have
+			// committed, so count it and tell the peers as if it had.
+			db.commits.Add(1)
+			if db.reps != nil {
+				db.reps.uncertain(ctx, ticket)
+			}
+		} else if db.reps != nil && ticket.notified != 0 {
+			db.reps.unregister(ticket.notified)
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -279,6 +291,15 @@ func (q queries) wrap(err error) error {
 		return fmt.Errorf("%w: %w", store.ErrReferenced, err)
 	}
 	return err
+}
+
+// definite reports whether err says for sure that a statement committed
+// nothing: a conflict the database rolled back, a constraint violation, no
+// row. Other errors (a broken connection, an ended context) leave the
+// outcome unknown.
+func (db *DB) definite(err error) bool {
+	return db.d.IsRetryable(err) || db.d.IsUnique(err) || db.d.IsForeignKey(err) ||
+		errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDuplicate) || errors.Is(err, store.ErrReferenced)
 }
 
 // mustAffect returns store.ErrNotFound when a write touched no row.
