@@ -175,6 +175,14 @@ func (w *world) admin() string    { return "Admin-" + w.userName }
 // sso-oidc tokens.
 func login(t *testing.T, env *testenv.Env, w *world) *ssooidc.CreateTokenOutput {
 	t.Helper()
+	tok, _ := loginClient(t, env, w)
+	return tok
+}
+
+// loginClient is login that also returns the registered client, for
+// refreshing the tokens.
+func loginClient(t *testing.T, env *testenv.Env, w *world) (*ssooidc.CreateTokenOutput, *ssooidc.RegisterClientOutput) {
+	t.Helper()
 	ctx := t.Context()
 	a := env.Server.Auth()
 	if _, err := a.UpdateSettings(ctx, env.IdentityStoreID, auth.SettingsUpdate{MFAMode: store.MFADisabled}); err != nil {
@@ -206,5 +214,5 @@ func login(t *testing.T, env *testenv.Env, w *world) *ssooidc.CreateTokenOutput 
 	if err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
-	return tok
+	return tok, reg
 }
