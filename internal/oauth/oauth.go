@@ -50,6 +50,18 @@ const (
 	PendingCacheTTL = 2 * time.Second
 )
 
+// Rate limits, per replica (SECURITY.md LR-01, LR-02): RegisterClient may
+// be called RegisterBurst times at once, then RegisterPerSecond times a
+// second, by all callers together; StartDeviceAuthorization DeviceBurst
+// times at once, then DevicePerSecond a second, per client. Past them the
+// answer is SlowDown (sso-oidc SlowDownException) and nothing is stored.
+const (
+	RegisterBurst     = 500
+	RegisterPerSecond = 50
+	DeviceBurst       = 200
+	DevicePerSecond   = 100
+)
+
 // Grant types (RFC 6749 §4.1.3, §6; RFC 8628 §3.4).
 const (
 	GrantAuthorizationCode = "authorization_code"
@@ -118,8 +130,8 @@ func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Servi
 		clients:       clientCache{m: map[string]*store.OAuthClient{}},
 		polls:         pollTable{m: map[string]*pollState{}, alone: alone(st)},
 		bearers:       bearerCache{m: map[string]bearerEntry{}},
-		registerLimit: newLimiter(50, 500),
-		deviceLimit:   newLimiter(100, 200),
+		registerLimit: newLimiter(RegisterPerSecond, RegisterBurst),
+		deviceLimit:   newLimiter(DevicePerSecond, DeviceBurst),
 		guessLimit:    newLimiter(2, 60),
 	}
 	s.hashers.New = func() any { return hmac.New(sha256.New, s.hashKey) }
