@@ -71,8 +71,8 @@ func TestRegisterClientLimit(t *testing.T) {
 			}
 		}
 		for i := range 3 {
-			if out, err := register(); !isSlowDown(err) {
-				t.Fatalf("RegisterClient %d past the burst = %+v, %v, want SlowDownException", oauth.RegisterBurst+i+1, out, err)
+			if _, err := register(); !isSlowDown(err) {
+				t.Fatalf("RegisterClient %d past the burst = %v, want SlowDownException", oauth.RegisterBurst+i+1, err)
 			}
 		}
 		clk.Advance(time.Second)
@@ -110,8 +110,8 @@ func TestDeviceAuthorizationLimit(t *testing.T) {
 			}
 		}
 		for i := range 3 {
-			if out, err := start(a); !isSlowDown(err) {
-				t.Fatalf("StartDeviceAuthorization %d past the burst = %+v, %v, want SlowDownException", oauth.DeviceBurst+i+1, out, err)
+			if _, err := start(a); !isSlowDown(err) {
+				t.Fatalf("StartDeviceAuthorization %d past the burst = %v, want SlowDownException", oauth.DeviceBurst+i+1, err)
 			}
 		}
 		if _, err := start(b); err != nil {
