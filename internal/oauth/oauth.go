@@ -51,6 +51,18 @@ const (
 	PendingCacheTTL = 2 * time.Second
 )
 
+// Rate limits, per replica (SECURITY.md LR-01, LR-02): RegisterClient may
+// be called RegisterBurst times at once, then RegisterPerSecond times a
+// second, by all callers together; StartDeviceAuthorization DeviceBurst
+// times at once, then DevicePerSecond a second, per client. Past them the
+// answer is SlowDown (sso-oidc SlowDownException) and nothing is stored.
+const (
+	RegisterBurst     = 500
+	RegisterPerSecond = 50
+	DeviceBurst       = 200
+	DevicePerSecond   = 100
+)
+
 // Grant types (RFC 6749 §4.1.3, §6; RFC 8628 §3.4).
 const (
 	GrantAuthorizationCode = "authorization_code"
@@ -141,8 +153,8 @@ func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Servi
 		bearers:       bearerCache{m: map[string]bearerEntry{}},
 		devicePolicy:  cfg.DevicePolicy,
 		portalStore:   cfg.IdentityStoreID,
-		registerLimit: ratelimit.New(500, 50, now),
-		deviceLimit:   ratelimit.New(200, 100, now),
+		registerLimit: ratelimit.New(RegisterBurst, RegisterPerSecond, now),
+		deviceLimit:   ratelimit.New(DeviceBurst, DevicePerSecond, now),
 		guessLimit:    ratelimit.New(GuessBurst, GuessRate, now),
 	}
 	s.hashers.New = func() any { return hmac.New(sha256.New, s.hashKey) }

@@ -175,6 +175,20 @@ func (w *world) admin() string    { return "Admin-" + w.userName }
 // sso-oidc tokens.
 func login(t *testing.T, env *testenv.Env, w *world) *ssooidc.CreateTokenOutput {
 	t.Helper()
+	tok, _ := loginClient(t, env, w)
+	return tok
+}
+
+// loginClient is login that also returns the registered client, for
+// refreshing the tokens.
+func loginClient(t *testing.T, env *testenv.Env, w *world) (*ssooidc.CreateTokenOutput, *ssooidc.RegisterClientOutput) {
+	t.Helper()
+	return loginWith(t, env, w, anonymous(env))
+}
+
+// loginWith is loginClient with the sso-oidc client built from cfg.
+func loginWith(t *testing.T, env *testenv.Env, w *world, cfg aws.Config) (*ssooidc.CreateTokenOutput, *ssooidc.RegisterClientOutput) {
+	t.Helper()
 	ctx := t.Context()
 	a := env.Server.Auth()
 	if _, err := a.UpdateSettings(ctx, env.IdentityStoreID, auth.SettingsUpdate{MFAMode: store.MFADisabled}); err != nil {
@@ -187,7 +201,7 @@ func login(t *testing.T, env *testenv.Env, w *world) *ssooidc.CreateTokenOutput 
 	if err != nil || res.Session == nil {
 		t.Fatalf("SignIn = %+v, %v", res, err)
 	}
-	oc := ssooidc.NewFromConfig(anonymous(env))
+	oc := ssooidc.NewFromConfig(cfg)
 	reg, err := oc.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-test"), ClientType: aws.String("public"),
 		Scopes: []string{"sso:account:access"}})
 	if err != nil {
@@ -206,5 +220,5 @@ func login(t *testing.T, env *testenv.Env, w *world) *ssooidc.CreateTokenOutput 
 	if err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
-	return tok
+	return tok, reg
 }
