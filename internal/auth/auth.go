@@ -107,6 +107,7 @@ type Service struct {
 	cacheTTL time.Duration
 	mu       sync.Mutex
 	cache    map[string]cachedSession
+	ended    []func(sessionID, identityStoreID, userID string)
 }
 
 // Option adjusts New.

@@ -118,19 +118,33 @@ func (s *Service) sessionRecord(ctx context.Context, id string) (*store.SessionR
 }
 
 // forget drops sessions from the cache: one id, or every session of a user
-// when id is "".
+// when id is "". Then it tells those who asked (OnSessionsEnded).
 func (s *Service) forget(id, identityStoreID, userID string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if id != "" {
 		delete(s.cache, id)
-		return
-	}
-	for k, c := range s.cache {
-		if c.rec.IdentityStoreID == identityStoreID && c.rec.UserID == userID {
-			delete(s.cache, k)
+	} else {
+		for k, c := range s.cache {
+			if c.rec.IdentityStoreID == identityStoreID && c.rec.UserID == userID {
+				delete(s.cache, k)
+			}
 		}
 	}
+	hooks := s.ended
+	s.mu.Unlock()
+	for _, fn := range hooks {
+		fn(id, identityStoreID, userID)
+	}
+}
+
+// OnSessionsEnded registers fn to be called, in this process, whenever
+// sessions end: one (sessionID set) or all of a user's (sessionID "").
+// internal/oauth uses it to stop trusting its memory of those sessions'
+// tokens at once rather than within its cache TTL. Register before use.
+func (s *Service) OnSessionsEnded(fn func(sessionID, identityStoreID, userID string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = append(s.ended, fn)
 }
 
 // EndSession revokes a session (sign-out, the sso Logout API). It is

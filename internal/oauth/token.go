@@ -419,7 +419,7 @@ func (s *Service) live(ctx context.Context, a *accessClaims, now time.Time) (boo
 			return false, fmt.Errorf("find session: %w", err)
 		}
 	}
-	s.bearers.put(a.GrantID, ok, now.Add(BearerCacheTTL))
+	s.bearers.put(a, ok, now.Add(BearerCacheTTL))
 	return ok, nil
 }
 
@@ -467,6 +467,9 @@ type bearerCache struct {
 type bearerEntry struct {
 	ok    bool
 	until time.Time
+	// Whose tokens these are, so that sessions ended in this process
+	// (SessionsEnded) drop them at once.
+	sessionID, identityStoreID, userID string
 }
 
 // maxBearers bounds the cache; it is cleared beyond it.
@@ -482,13 +485,30 @@ func (c *bearerCache) get(grantID string, now time.Time) (ok, found bool) {
 	return e.ok, true
 }
 
-func (c *bearerCache) put(grantID string, ok bool, until time.Time) {
+func (c *bearerCache) put(a *accessClaims, ok bool, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxBearers {
 		clear(c.m)
 	}
-	c.m[grantID] = bearerEntry{ok: ok, until: until}
+	c.m[a.GrantID] = bearerEntry{ok: ok, until: until, sessionID: a.SessionID, identityStoreID: a.IdentityStoreID, userID: a.UserID}
+}
+
+// SessionsEnded drops what this replica remembers of the tokens of ended
+// sessions — one (sessionID set) or all of a user's — so that their next
+// use is checked against the store. internal/auth calls it (see
+// auth.Service.OnSessionsEnded); other replicas notice within
+// BearerCacheTTL.
+func (s *Service) SessionsEnded(sessionID, identityStoreID, userID string) {
+	c := &s.bearers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.m {
+		if (sessionID != "" && e.sessionID == sessionID) ||
+			(sessionID == "" && e.identityStoreID == identityStoreID && e.userID == userID) {
+			delete(c.m, k)
+		}
+	}
 }
 
 // revoke marks a grant dead on this replica at once (for BearerCacheTTL;

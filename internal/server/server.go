@@ -138,6 +138,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 
 	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: o.Now,
 		DevicePolicy: s.auth, IdentityStoreID: boot.instance.IdentityStoreID})
+	// Sessions ended here (sign-out, admin revocation, password or MFA
+	// reset) stop their OAuth tokens on this replica at once.
+	s.auth.OnSessionsEnded(s.oauth.SessionsEnded)
 	oidcSvc := ssooidcapi.New(s.oauth)
 	ssoSvc := ssoapi.New(s.oauth, s.creds, entitlements, orgs, tokens, now)
 	stsSvc := stsapi.New(sigv4.NewVerifier(s.creds))

@@ -69,9 +69,9 @@ func refresh(t *testing.T, env *testenv.Env, reg *ssooidc.RegisterClientOutput, 
 // RevokeUserSessions), and separately when the user is deleted
 // (identitystore DeleteUser), the user's sso-oidc refresh token gets
 // InvalidGrantException and the access token 401 UnauthorizedException
-// from the portal API, within the propagation bound of MR-03 (the refresh
-// token at once after RevokeUserSessions, which clears this replica's
-// session cache). Another user's tokens keep working.
+// from the portal API, within the propagation bound of MR-03 — at once on
+// the replica that revoked the sessions, whose caches of sessions and
+// tokens it clears. Another user's tokens keep working.
 func TestAdminRevocationReachesTokens(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, env *testenv.Env, clk *clock) {
@@ -113,7 +113,11 @@ func TestAdminRevocationReachesTokens(t *testing.T) {
 				tc.revoke(w)
 
 				var ig *oidctypes.InvalidGrantException
+				var ue *ssotypes.UnauthorizedException
 				if tc.local {
+					if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken}); !errors.As(err, &ue) {
+						t.Errorf("ListAccounts at once after %s = %v, want UnauthorizedException", tc.name, err)
+					}
 					if _, err := refresh(t, env, reg, tok.RefreshToken); !errors.As(err, &ig) {
 						t.Errorf("CreateToken(refresh_token) at once after %s = %v, want InvalidGrantException", tc.name, err)
 					}
@@ -124,7 +128,6 @@ func TestAdminRevocationReachesTokens(t *testing.T) {
 				if _, err := refresh(t, env, reg, tok.RefreshToken); !errors.As(err, &ig) {
 					t.Errorf("CreateToken(refresh_token) after %s = %v, want InvalidGrantException", tc.name, err)
 				}
-				var ue *ssotypes.UnauthorizedException
 				if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken}); !errors.As(err, &ue) {
 					t.Errorf("ListAccounts after %s = %v, want UnauthorizedException", tc.name, err)
 				}
