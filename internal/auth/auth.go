@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -143,8 +142,9 @@ const (
 	DefaultHashMaxWait = 3 * time.Second
 )
 
-// DefaultHashShare returns the default hashing budget: GOMAXPROCS/8 CPUs.
-func DefaultHashShare() float64 { return float64(runtime.GOMAXPROCS(0)) / 8 }
+// DefaultHashShare returns the default hashing budget: an eighth of the
+// CPUs that serve requests (GOMAXPROCS less the Ps ReserveHashProcs added).
+func DefaultHashShare() float64 { return float64(requestProcs()) / 8 }
 
 // WithHashBudget bounds the CPU time of password hashing: on average at
 // most share CPU-seconds per second (0 disables the budget), with burst of
@@ -174,7 +174,7 @@ func WithSessionCacheTTL(d time.Duration) Option { return func(s *Service) { s.c
 func New(st store.Store, dir *directory.Service, kr *keys.Keyring, opts ...Option) *Service {
 	s := &Service{
 		st: st, dir: dir, keys: kr, now: time.Now, issuer: "idcenter",
-		hash:      newHasher(DefaultArgon2, max(1, runtime.GOMAXPROCS(0)/2), 64),
+		hash:      newHasher(DefaultArgon2, defaultHashSlots(), 64),
 		secretKey: kr.Derive("auth/secret-hash"),
 		deviceKey: kr.Derive("auth/remembered-device"),
 		cacheTTL:  2 * time.Second,

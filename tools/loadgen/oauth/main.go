@@ -93,7 +93,8 @@ func main() {
 	if *label == "" {
 		*label = backend
 	}
-	server.TuneGC() // as cmd/idcenter serve does
+	server.TuneGC()         // as cmd/idcenter serve does
+	auth.ReserveHashProcs() // likewise
 	h, err := start(ctx, st)
 	if err != nil {
 		fail(err)

@@ -1,0 +1,176 @@
+package auth
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// TestHashPool checks that the hashing threads compute x/crypto's argon2id
+// from several goroutines at once, charge a CPU time no longer than the
+// call took, and keep only memory within their limit.
+func TestHashPool(t *testing.T) {
+	p := newHashPool(2, nil)
+	p.keep = 256 << 10
+	defer p.close()
+	params := []Argon2Params{{Memory: 64, Time: 1, Threads: 1}, {Memory: 256, Time: 2, Threads: 1}, {Memory: 128, Time: 1, Threads: 4}}
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pp := params[i%len(params)]
+			pw, salt := []byte("password "+strconv.Itoa(i)), []byte("salt and pepper")
+			start := time.Now()
+			key, cost, err := p.key(pw, salt, pp, 32)
+			took := time.Since(start)
+			if err != nil {
+				t.Errorf("%+v: %v", pp, err)
+				return
+			}
+			if want := argon2.IDKey(pw, salt, pp.Time, pp.Memory, pp.Threads, 32); !bytes.Equal(key, want) {
+				t.Errorf("%+v: key %x, x/crypto %x", pp, key, want)
+			}
+			if cost <= 0 || cost > took {
+				t.Errorf("%+v: cost %v, want in (0, %v]", pp, cost, took)
+			}
+		}()
+	}
+	wg.Wait()
+	if held := p.held.Load(); held <= 0 || held > 2*256<<10 {
+		t.Errorf("threads hold %d bytes, want some but at most %d", held, 2*256<<10)
+	}
+	// A hash larger than keep does not stay.
+	if _, _, err := p.key([]byte("pw"), []byte("saltsalt"), Argon2Params{Memory: 1024, Time: 1, Threads: 1}, 32); err != nil {
+		t.Fatal(err)
+	}
+	if held := p.held.Load(); held > 2*256<<10 {
+		t.Errorf("after a 1 MiB hash threads hold %d bytes, want at most %d", held, 2*256<<10)
+	}
+	if _, _, err := p.key([]byte("pw"), []byte("saltsalt"), Argon2Params{Memory: 64, Time: 0, Threads: 1}, 32); err == nil {
+		t.Error("t=0 accepted")
+	}
+}
+
+// TestHashPoolPriorityFallback: a thread whose priority cannot be lowered
+// hashes all the same, at normal priority.
+func TestHashPoolPriorityFallback(t *testing.T) {
+	refuse := errors.New("setpriority: operation not permitted")
+	p := newHashPool(2, func() error { return refuse })
+	defer p.close()
+	for i := range 4 {
+		pw := []byte("pw" + strconv.Itoa(i))
+		key, _, err := p.key(pw, []byte("saltsalt"), Argon2Params{Memory: 64, Time: 1, Threads: 1}, 32)
+		if err != nil || !bytes.Equal(key, argon2.IDKey(pw, []byte("saltsalt"), 1, 64, 1, 32)) {
+			t.Fatalf("hash %d with the priority not lowered: %x, %v", i, key, err)
+		}
+	}
+	waitFor(t, func() bool { return p.failed.Load() == 2 })
+	if n := p.lowered.Load(); n != 0 {
+		t.Errorf("%d threads lowered", n)
+	}
+}
+
+// TestHashPoolLowersPriority checks on Linux that a hashing thread runs at
+// nice 19 and that the caller's thread keeps its priority.
+func TestHashPoolLowersPriority(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("per-thread priority is Linux only")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	self := "task/" + strconv.Itoa(gettid())
+	own := threadNice(t, self)
+	var mu sync.Mutex
+	var tids []string
+	var errs []error
+	p := newHashPool(1, func() error {
+		err := lowerThreadPriority()
+		mu.Lock()
+		defer mu.Unlock()
+		tids = append(tids, strconv.Itoa(gettid()))
+		errs = append(errs, err)
+		return err
+	})
+	defer p.close()
+	if _, _, err := p.key([]byte("pw"), []byte("saltsalt"), Argon2Params{Memory: 64, Time: 1, Threads: 1}, 32); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(tids) != 1 {
+		t.Fatalf("%d threads started, want 1", len(tids))
+	}
+	if errs[0] != nil {
+		t.Skipf("setpriority refused here (%v): hashing runs at normal priority", errs[0])
+	}
+	if got := threadNice(t, "task/"+tids[0]); got != hashNice {
+		t.Errorf("hashing thread's nice = %d, want %d", got, hashNice)
+	}
+	if got := threadNice(t, self); got != own {
+		t.Errorf("caller's nice changed from %d to %d", own, got)
+	}
+}
+
+// threadNice reads the nice value of /proc/self/<which> (field 19 of stat).
+func threadNice(t *testing.T, which string) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/" + which + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the command name (which is in parentheses).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	n, err := strconv.Atoi(f[16])
+	if err != nil {
+		t.Fatalf("stat %q: %v", b, err)
+	}
+	return n
+}
+
+// TestReserveHashProcs checks that GOMAXPROCS grows by the hashing threads
+// once, that the defaults keep following the request Ps, and that an
+// operator's GOMAXPROCS wins.
+func TestReserveHashProcs(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
+	defer reservedProcs.Store(reservedProcs.Load())
+	reservedProcs.Store(0)
+
+	t.Setenv("GOMAXPROCS", strconv.Itoa(procs))
+	if n := ReserveHashProcs(); n != 0 || runtime.GOMAXPROCS(0) != procs {
+		t.Fatalf("with GOMAXPROCS set: added %d, GOMAXPROCS %d", n, runtime.GOMAXPROCS(0))
+	}
+	os.Unsetenv("GOMAXPROCS")
+	share, slots := DefaultHashShare(), defaultHashSlots()
+	n := ReserveHashProcs()
+	if n != max(1, procs/2) || runtime.GOMAXPROCS(0) != procs+n {
+		t.Fatalf("added %d, GOMAXPROCS %d, want %d more than %d", n, runtime.GOMAXPROCS(0), max(1, procs/2), procs)
+	}
+	if n := ReserveHashProcs(); n != 0 || runtime.GOMAXPROCS(0) != procs+max(1, procs/2) {
+		t.Errorf("second call added %d", n)
+	}
+	if DefaultHashShare() != share || defaultHashSlots() != slots || requestProcs() != procs {
+		t.Errorf("after reserving: share %v, slots %d, request Ps %d; want %v, %d, %d", DefaultHashShare(), defaultHashSlots(), requestProcs(), share, slots, procs)
+	}
+}
+
+// waitFor waits until cond holds (threads start asynchronously).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		if cond() {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("condition not reached")
+}
