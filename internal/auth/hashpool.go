@@ -18,14 +18,24 @@ import (
 //
 //   - The kernel: a hash keeps a core busy for tens of milliseconds, and
 //     on a two-core machine a request's thread woken meanwhile waited for
-//     that core like any other thread. A hashing thread lowers its own nice
-//     value to 19 (setpriority on its thread id; Linux only, since other
-//     systems renice the whole process), so the kernel runs request
-//     threads first and hashing gets what they leave, down to the budget.
+//     that core like any other thread. A hashing thread puts itself in the
+//     SCHED_IDLE class (Linux only; see lowerThreadPriority), so the kernel
+//     preempts it whenever a request thread wakes and hashing gets what
+//     requests leave, down to the budget. Measured alternately with the
+//     previous design on a shared two-core machine (tools/loadgen/oauth
+//     -only storm, seven runs each), SQLite refresh p99 storm/idle had a
+//     median of 1.6× against 2.4× (the noise is large: single runs ranged
+//     from 1.1× to 4.5×). Nice 19 instead of SCHED_IDLE was worse than the
+//     previous design (median 5.4× in five runs); presumably because a
+//     nice-19 thread is not preempted at once, and while it waits for a CPU
+//     it may hold a runtime lock or a P handoff that request threads wait
+//     for (not shown). The trade-off: on a machine
+//     saturated by other work sign-ins get little CPU, so they wait and,
+//     beyond the queue, are refused (ErrBusy) rather than slow the API.
 //     The hashing goroutine is locked to its thread and never unlocks, so
 //     the thread ends with the goroutine instead of returning to the Go
-//     runtime at low priority; threads the runtime creates meanwhile do not
-//     inherit the nice value (it creates them from a template thread when
+//     runtime in the idle class; threads the runtime creates meanwhile do
+//     not inherit the class (it creates them from a template thread when
 //     asked from a locked one).
 //   - The Go scheduler: a running hash holds one of the GOMAXPROCS Ps,
 //     and on two cores that leaves request goroutines one. ReserveHashProcs
@@ -47,7 +57,7 @@ import (
 // that clock is missing it is bounded as before (see measureCost).
 //
 // If the priority cannot be lowered (another system, or a seccomp or
-// container policy refusing setpriority) hashing runs at normal priority:
+// container policy refusing sched_setattr) hashing runs at normal priority:
 // the budget still bounds its CPU share, only the kernel no longer favours
 // requests over it.
 

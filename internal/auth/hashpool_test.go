@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,7 +62,7 @@ func TestHashPool(t *testing.T) {
 // TestHashPoolPriorityFallback: a thread whose priority cannot be lowered
 // hashes all the same, at normal priority.
 func TestHashPoolPriorityFallback(t *testing.T) {
-	refuse := errors.New("setpriority: operation not permitted")
+	refuse := errors.New("sched_setattr: operation not permitted")
 	p := newHashPool(2, func() error { return refuse })
 	defer p.close()
 	for i := range 4 {
@@ -79,25 +78,30 @@ func TestHashPoolPriorityFallback(t *testing.T) {
 	}
 }
 
-// TestHashPoolLowersPriority checks on Linux that a hashing thread runs at
-// nice 19 and that the caller's thread keeps its priority.
+// TestHashPoolLowersPriority checks on Linux that a hashing thread runs in
+// the SCHED_IDLE class and that the caller's thread keeps its own.
 func TestHashPoolLowersPriority(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("per-thread priority is Linux only")
+		t.Skip("per-thread scheduling class is Linux only")
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	self := "task/" + strconv.Itoa(gettid())
-	own := threadNice(t, self)
+	own, err := threadPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct {
+		lowerErr, getErr error
+		policy           uint32
+	}
 	var mu sync.Mutex
-	var tids []string
-	var errs []error
+	var threads []seen
 	p := newHashPool(1, func() error {
 		err := lowerThreadPriority()
+		policy, gerr := threadPolicy()
 		mu.Lock()
 		defer mu.Unlock()
-		tids = append(tids, strconv.Itoa(gettid()))
-		errs = append(errs, err)
+		threads = append(threads, seen{err, gerr, policy})
 		return err
 	})
 	defer p.close()
@@ -106,34 +110,22 @@ func TestHashPoolLowersPriority(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(tids) != 1 {
-		t.Fatalf("%d threads started, want 1", len(tids))
+	if len(threads) != 1 {
+		t.Fatalf("%d threads started, want 1", len(threads))
 	}
-	if errs[0] != nil {
-		t.Skipf("setpriority refused here (%v): hashing runs at normal priority", errs[0])
+	th := threads[0]
+	if th.lowerErr != nil {
+		t.Skipf("sched_setattr refused here (%v): hashing runs at normal priority", th.lowerErr)
 	}
-	if got := threadNice(t, "task/"+tids[0]); got != hashNice {
-		t.Errorf("hashing thread's nice = %d, want %d", got, hashNice)
+	if th.getErr != nil || th.policy != schedIdle {
+		t.Errorf("hashing thread's policy = %d (%v), want SCHED_IDLE", th.policy, th.getErr)
 	}
-	if got := threadNice(t, self); got != own {
-		t.Errorf("caller's nice changed from %d to %d", own, got)
+	if p.lowered.Load() != 1 {
+		t.Errorf("lowered = %d, want 1", p.lowered.Load())
 	}
-}
-
-// threadNice reads the nice value of /proc/self/<which> (field 19 of stat).
-func threadNice(t *testing.T, which string) int {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/" + which + "/stat")
-	if err != nil {
-		t.Fatal(err)
+	if got, err := threadPolicy(); err != nil || got != own {
+		t.Errorf("caller's policy changed from %d to %d (%v)", own, got, err)
 	}
-	// Fields after the command name (which is in parentheses).
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	n, err := strconv.Atoi(f[16])
-	if err != nil {
-		t.Fatalf("stat %q: %v", b, err)
-	}
-	return n
 }
 
 // TestReserveHashProcs checks that GOMAXPROCS grows by the hashing threads
