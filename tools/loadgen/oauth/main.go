@@ -81,6 +81,7 @@ func main() {
 		profile  = flag.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
 		only     = flag.String("only", "", `"storm": run only the sign-in storm comparison (and the unprinted setup it needs: min(-n, 2000) device tokens)`)
 	)
+	flag.IntVar(&stormRounds, "storm-rounds", stormRounds, "idle and storm phases alternated in the storm comparison (2 s per operation and phase)")
 	flag.StringVar(&traceFile, "trace", "", "write an execution trace of the storm comparison's last round to this file (go tool trace)")
 	flag.StringVar(&profileDir, "cpuprofile-dir", "", "write one CPU profile per throughput scenario to this directory (not with -cpuprofile)")
 	flag.Parse()

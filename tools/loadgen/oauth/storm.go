@@ -158,10 +158,11 @@ func summarize(workers int, storms []*signInStorm) string {
 		workers, secs, float64(done)/secs, p(0.5), p(0.99), float64(refused)/secs, failed)
 }
 
-// stormRounds is how many times the idle and storm phases alternate: on a
-// machine shared with other work, alternating spreads the neighbours'
-// varying load over both phases instead of biasing one.
-const stormRounds = 5
+// stormRounds is how many times the idle and storm phases alternate
+// (-storm-rounds): on a machine shared with other work, alternating spreads
+// the neighbours' varying load over both phases instead of biasing one, and
+// more rounds make the p99s steadier.
+var stormRounds = 5
 
 // storm runs the idle and storm comparison at b.rate req/s with `workers`
 // concurrent sign-ins: stormRounds rounds of an idle phase then a storm
