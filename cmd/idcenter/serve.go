@@ -11,10 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
-	"github.com/idcenter/idcenter/internal/auth"
 	"github.com/idcenter/idcenter/internal/keys"
 	"github.com/idcenter/idcenter/internal/server"
 	"github.com/idcenter/idcenter/internal/store"
@@ -51,7 +49,6 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 
 func runServer(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	server.TuneGC()
-	hashProcs := auth.ReserveHashProcs() // Ps of their own for the password-hashing threads
 	start := time.Now()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
@@ -119,8 +116,6 @@ func runServer(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		"identity_store_id", srv.Instance().IdentityStoreID,
 		"credentials_file", srv.CredentialsPath(),
 		"startup", time.Since(start).Round(time.Millisecond).String(),
-		"gomaxprocs", runtime.GOMAXPROCS(0),
-		"password_hash_procs", hashProcs,
 	)
 
 	select {

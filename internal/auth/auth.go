@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -142,9 +143,8 @@ const (
 	DefaultHashMaxWait = 3 * time.Second
 )
 
-// DefaultHashShare returns the default hashing budget: an eighth of the
-// CPUs that serve requests (GOMAXPROCS less the Ps ReserveHashProcs added).
-func DefaultHashShare() float64 { return float64(requestProcs()) / 8 }
+// DefaultHashShare returns the default hashing budget: GOMAXPROCS/8 CPUs.
+func DefaultHashShare() float64 { return float64(runtime.GOMAXPROCS(0)) / 8 }
 
 // WithHashBudget bounds the CPU time of password hashing: on average at
 // most share CPU-seconds per second (0 disables the budget), with burst of

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -21,30 +20,35 @@ import (
 //     that core like any other thread. A hashing thread puts itself in the
 //     SCHED_IDLE class (Linux only; see lowerThreadPriority), so the kernel
 //     preempts it whenever a request thread wakes and hashing gets what
-//     requests leave, down to the budget. Measured alternately with the
-//     previous design on a shared two-core machine (tools/loadgen/oauth
-//     -only storm, seven runs each), SQLite refresh p99 storm/idle had a
-//     median of 1.6× against 2.4× (the noise is large: single runs ranged
-//     from 1.1× to 4.5×). Nice 19 instead of SCHED_IDLE was worse than the
-//     previous design (median 5.4× in five runs); presumably because a
-//     nice-19 thread is not preempted at once, and while it waits for a CPU
-//     it may hold a runtime lock or a P handoff that request threads wait
-//     for (not shown). The trade-off: on a machine
-//     saturated by other work sign-ins get little CPU, so they wait and,
-//     beyond the queue, are refused (ErrBusy) rather than slow the API.
+//     requests leave, down to the budget. In runs alternated with the
+//     previous design on the shared two-core machine (tools/loadgen/oauth
+//     -only storm, SQLite, then still with an extra P, see below), the
+//     median refresh p99 storm/idle was 1.6× with SCHED_IDLE (seven runs)
+//     against 2.4× before (seven) and 5.4× with nice 19 (five); single runs
+//     ranged widely (1.1× to 4.5× for SCHED_IDLE). Presumably a nice-19
+//     thread is not preempted at once, and while it waits for a CPU it may
+//     hold a P or a runtime lock that request threads need (not shown).
+//     The trade-off: on a machine saturated by other work sign-ins get
+//     little CPU, so they wait and, beyond the queue, are refused (ErrBusy)
+//     rather than slow the API.
 //     The hashing goroutine is locked to its thread and never unlocks, so
 //     the thread ends with the goroutine instead of returning to the Go
 //     runtime in the idle class; threads the runtime creates meanwhile do
 //     not inherit the class (it creates them from a template thread when
 //     asked from a locked one).
-//   - The Go scheduler: a running hash holds one of the GOMAXPROCS Ps,
-//     and on two cores that leaves request goroutines one. ReserveHashProcs
-//     (called by the server's main) raises GOMAXPROCS by the number of
-//     hashing threads, so requests keep as many Ps as there are CPUs. This
-//     is also why the work must stay on the hashing thread:
-//     x/crypto/argon2 computes every segment on a new goroutine, which runs
-//     on any thread at normal priority, so hashing uses internal/argon2id,
-//     which computes on the caller's goroutine.
+//   - The Go scheduler: x/crypto/argon2 computes every segment on a new
+//     goroutine, which runs on any thread at normal priority, so the
+//     hashing thread could not keep the work; internal/argon2id computes on
+//     the caller's goroutine. A running hash holds one of the GOMAXPROCS
+//     Ps. Raising GOMAXPROCS by the number of hashing threads, so that
+//     requests keep as many Ps as there are CPUs, was tried and made the
+//     storm worse (on a quiet two-core machine, -storm-rounds 10: refresh
+//     p99 storm/idle 2.0× and 2.1× with GOMAXPROCS 3, 0.9× and 0.6× with
+//     2; closed-loop p99s rose too), presumably because with more Ps than
+//     CPUs the kernel time-slices request threads. Known limit: on a machine saturated by
+//     other work the idle-class thread may wait long for a CPU while it
+//     holds its P, leaving requests the other Ps until the Go scheduler
+//     preempts it (which needs the thread to run).
 //   - The garbage collector: x/crypto/argon2 allocates 19 MiB per hash,
 //     more than the server's whole live heap, so a storm set off several
 //     collections a second. Each hashing thread keeps one argon2id.Memory
@@ -180,12 +184,11 @@ func measureCost(fn func()) time.Duration {
 	return cost
 }
 
-// The process-wide hashing threads, shared by every Service: they, like
-// the Ps reserved for them, are a resource of the process.
+// The process-wide hashing threads, shared by every Service: like CPUs,
+// they are a resource of the process.
 var (
-	reservedProcs atomic.Int32
-	poolOnce      sync.Once
-	pool          *hashPool
+	poolOnce sync.Once
+	pool     *hashPool
 )
 
 // hashThreads returns the process's hashing threads: as many as the
@@ -195,32 +198,6 @@ func hashThreads() *hashPool {
 	return pool
 }
 
-// requestProcs returns the Ps that serve requests: GOMAXPROCS less those
-// reserved for hashing.
-func requestProcs() int {
-	return max(1, runtime.GOMAXPROCS(0)-int(reservedProcs.Load()))
-}
-
 // defaultHashSlots is the default number of concurrent hashes (and of
-// hashing threads): half the request Ps, at least one.
-func defaultHashSlots() int { return max(1, requestProcs()/2) }
-
-// ReserveHashProcs raises GOMAXPROCS by the number of hashing threads, so
-// that a running hash does not take a P from requests (see hashPool), and
-// returns how many it added. The server's main calls it once at start,
-// before creating a Service; later calls add nothing. It does nothing if
-// the GOMAXPROCS environment variable is set: the operator chose. Setting
-// GOMAXPROCS stops the runtime from following later changes of the
-// container's CPU limit.
-func ReserveHashProcs() int {
-	if os.Getenv("GOMAXPROCS") != "" {
-		return 0
-	}
-	procs := runtime.GOMAXPROCS(0)
-	add := max(1, procs/2)
-	if !reservedProcs.CompareAndSwap(0, int32(add)) {
-		return 0
-	}
-	runtime.GOMAXPROCS(procs + add)
-	return add
-}
+// hashing threads): half of GOMAXPROCS, at least one.
+func defaultHashSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }

@@ -3,7 +3,6 @@ package auth
 import (
 	"bytes"
 	"errors"
-	"os"
 	"runtime"
 	"strconv"
 	"sync"
@@ -125,33 +124,6 @@ func TestHashPoolLowersPriority(t *testing.T) {
 	}
 	if got, err := threadPolicy(); err != nil || got != own {
 		t.Errorf("caller's policy changed from %d to %d (%v)", own, got, err)
-	}
-}
-
-// TestReserveHashProcs checks that GOMAXPROCS grows by the hashing threads
-// once, that the defaults keep following the request Ps, and that an
-// operator's GOMAXPROCS wins.
-func TestReserveHashProcs(t *testing.T) {
-	procs := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(procs)
-	defer reservedProcs.Store(reservedProcs.Load())
-	reservedProcs.Store(0)
-
-	t.Setenv("GOMAXPROCS", strconv.Itoa(procs))
-	if n := ReserveHashProcs(); n != 0 || runtime.GOMAXPROCS(0) != procs {
-		t.Fatalf("with GOMAXPROCS set: added %d, GOMAXPROCS %d", n, runtime.GOMAXPROCS(0))
-	}
-	os.Unsetenv("GOMAXPROCS")
-	share, slots := DefaultHashShare(), defaultHashSlots()
-	n := ReserveHashProcs()
-	if n != max(1, procs/2) || runtime.GOMAXPROCS(0) != procs+n {
-		t.Fatalf("added %d, GOMAXPROCS %d, want %d more than %d", n, runtime.GOMAXPROCS(0), max(1, procs/2), procs)
-	}
-	if n := ReserveHashProcs(); n != 0 || runtime.GOMAXPROCS(0) != procs+max(1, procs/2) {
-		t.Errorf("second call added %d", n)
-	}
-	if DefaultHashShare() != share || defaultHashSlots() != slots || requestProcs() != procs {
-		t.Errorf("after reserving: share %v, slots %d, request Ps %d; want %v, %d, %d", DefaultHashShare(), defaultHashSlots(), requestProcs(), share, slots, procs)
 	}
 }
 

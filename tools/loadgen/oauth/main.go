@@ -94,8 +94,7 @@ func main() {
 	if *label == "" {
 		*label = backend
 	}
-	server.TuneGC()         // as cmd/idcenter serve does
-	auth.ReserveHashProcs() // likewise
+	server.TuneGC() // as cmd/idcenter serve does
 	h, err := start(ctx, st)
 	if err != nil {
 		fail(err)
