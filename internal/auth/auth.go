@@ -175,7 +175,7 @@ func WithSessionCacheTTL(d time.Duration) Option { return func(s *Service) { s.c
 func New(st store.Store, dir *directory.Service, kr *keys.Keyring, opts ...Option) *Service {
 	s := &Service{
 		st: st, dir: dir, keys: kr, now: time.Now, issuer: "idcenter",
-		hash:      newHasher(DefaultArgon2, max(1, runtime.GOMAXPROCS(0)/2), 64),
+		hash:      newHasher(DefaultArgon2, defaultHashSlots(), 64),
 		secretKey: kr.Derive("auth/secret-hash"),
 		deviceKey: kr.Derive("auth/remembered-device"),
 		cacheTTL:  2 * time.Second,

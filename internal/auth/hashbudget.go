@@ -21,23 +21,20 @@ import (
 // hash of duration d adding d/share. A hash may start once tat is at most
 // burst/share ahead of now, so after a quiet period a burst of hashing time
 // (a few sign-ins at once, an administrator setting passwords) runs without
-// waiting. The cost of a hash is an upper bound of its CPU time (see
-// ticket.measure), not simply its wall time: on a machine shared with other
-// work a hash that waits for a CPU would otherwise be overcharged and
-// sign-ins throttled for what others do. Reservations are made with
-// an estimate (a moving average of measured costs) and corrected when the
+// waiting. The cost of a hash is the CPU time of the hashing thread that
+// computed it (see hashPool and measureCost), not its wall time: on a
+// machine shared with other work, or with the hashing thread at low
+// priority, a hash that waits for a CPU would otherwise be overcharged and
+// sign-ins throttled for what others do. Reservations are made with an
+// estimate (a moving average of measured costs) and corrected when the
 // hash ends, so concurrent callers queue in order without knowing the cost
 // in advance.
 //
 // The budget uses the real clock, never the service's injectable one: it
 // accounts for CPU time actually spent.
 //
-// Not done: reusing the 19 MiB each hash allocates. x/crypto/argon2 cannot
-// take a buffer, so that would need an argon2 implementation of our own
-// (without x/crypto's assembly); in a CPU profile of a sign-in storm the
-// garbage collection and zeroing that the allocations cause were at most a
-// tenth of the hashing's CPU, and they scale with the hashes the budget
-// admits.
+// The budget bounds how much CPU hashing takes; where hashing runs, at
+// what priority and in what memory is hashPool's part.
 
 // hashBudget limits the average CPU share of password hashing. Its zero
 // value is not usable; see newHashBudget.

@@ -14,8 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/crypto/argon2"
-
+	"github.com/idcenter/idcenter/internal/argon2id"
 	"github.com/idcenter/idcenter/internal/idc"
 )
 
@@ -146,24 +145,12 @@ func (h *hasher) release(t *ticket) {
 	}
 }
 
-// measure runs fn, one hash with the given number of lanes, and adds its
-// cost to t. x/crypto/argon2 computes on goroutines of its own, so the
-// hash's own CPU time cannot be read; two upper bounds of it can: its wall
-// time times its lanes (each lane runs on at most one CPU at a time), and
-// the CPU time the whole process used meanwhile. The cost is the smaller:
-// on a machine busy with other work the wall time would overcharge (the
-// hash waits for a CPU), and under concurrent traffic the process's CPU
-// time would.
-func (t *ticket) measure(lanes uint8, fn func()) {
-	start := time.Now()
-	c0, ok0 := processCPUTime()
-	fn()
-	c1, ok1 := processCPUTime()
-	cost := time.Since(start) * time.Duration(max(lanes, 1))
-	if ok0 && ok1 {
-		cost = min(cost, c1-c0)
-	}
+// key computes an argon2id tag on the hashing threads (see hashPool) and
+// adds its CPU time to t's cost.
+func (t *ticket) key(pw, salt []byte, p Argon2Params, keyLen uint32) ([]byte, error) {
+	key, cost, err := hashThreads().key(pw, salt, p, keyLen)
 	t.cost += cost
+	return key, err
 }
 
 // sleep waits for d or until ctx is done.
@@ -188,17 +175,18 @@ func (h *hasher) Hash(ctx context.Context, pw string) (string, error) {
 		return "", err
 	}
 	defer h.release(&t)
-	var enc string
-	t.measure(h.params.Threads, func() { enc = hashWith(h.params, pw) })
-	return enc, nil
+	return hashWith(&t, h.params, pw)
 }
 
-func hashWith(p Argon2Params, pw string) string {
+func hashWith(t *ticket, p Argon2Params, pw string) (string, error) {
 	salt := make([]byte, saltLen)
 	rand.Read(salt)
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
+	key, err := t.key([]byte(pw), salt, p, keyLen)
+	if err != nil {
+		return "", fmt.Errorf("auth: argon2id %+v: %w", p, err)
+	}
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2id.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // Verify reports whether pw matches the PHC string encoded. An empty or
@@ -213,13 +201,17 @@ func (h *hasher) Verify(ctx context.Context, encoded, pw string) (bool, error) {
 	p, salt, want, err := parsePHC(encoded)
 	known := err == nil
 	if !known {
-		h.dummyOnce.Do(func() {
-			t.measure(h.params.Threads, func() { h.dummy = hashWith(h.params, "idcenter dummy password") })
-		})
+		var derr error
+		h.dummyOnce.Do(func() { h.dummy, derr = hashWith(&t, h.params, "idcenter dummy password") })
+		if derr != nil {
+			return false, derr
+		}
 		p, salt, want, _ = parsePHC(h.dummy)
 	}
-	var got []byte
-	t.measure(p.Threads, func() { got = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want))) })
+	got, err := t.key([]byte(pw), salt, p, uint32(len(want)))
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1 && known, nil
 }
 
@@ -229,7 +221,7 @@ var errBadHash = errors.New("malformed argon2id hash")
 func parsePHC(s string) (Argon2Params, []byte, []byte, error) {
 	var p Argon2Params
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2id.Version) {
 		return p, nil, nil, errBadHash
 	}
 	for _, kv := range strings.Split(parts[3], ",") {

@@ -79,7 +79,10 @@ func main() {
 		window   = flag.Int("poll-window", 14000, "device codes polled round-robin (about the number of concurrent logins, each polling once a second)")
 		label    = flag.String("label", "", "label of the rows (default: the backend)")
 		profile  = flag.String("cpuprofile", "", "write a CPU profile of the measured part to this file")
+		only     = flag.String("only", "", `"storm": run only the sign-in storm comparison (and the unprinted setup it needs: min(-n, 2000) device tokens)`)
 	)
+	flag.IntVar(&stormRounds, "storm-rounds", stormRounds, "idle and storm phases alternated in the storm comparison (2 s per operation and phase)")
+	flag.StringVar(&traceFile, "trace", "", "write an execution trace of the storm comparison's last round to this file (go tool trace)")
 	flag.StringVar(&profileDir, "cpuprofile-dir", "", "write one CPU profile per throughput scenario to this directory (not with -cpuprofile)")
 	flag.Parse()
 	ctx := context.Background()
@@ -102,6 +105,17 @@ func main() {
 	}
 	fmt.Printf("| %s (GOMAXPROCS %d): scenario | clients | requests | req/s | p50 ms | p99 ms | CPU µs/req | 5xx | unexpected |\n|---|---|---|---|---|---|---|---|---|\n", *label, runtime.GOMAXPROCS(0))
 	b := &bench{h: h, clients: *clients, n: *n, maxDur: *maxDur, rate: *rate, window: *window}
+	switch *only {
+	case "":
+	case "storm":
+		if *storm <= 0 {
+			fail(fmt.Errorf("-only storm needs -storm > 0"))
+		}
+		b.stormOnly = true
+		b.n = min(b.n, 2000)
+	default:
+		fail(fmt.Errorf("-only %q: want \"storm\" or nothing", *only))
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {
@@ -442,6 +456,16 @@ type bench struct {
 	maxDur  time.Duration
 	rate    int
 	window  int
+	// stormOnly runs only the storm comparison: the scenarios before it
+	// run (they make its tokens) but print nothing.
+	stormOnly bool
+}
+
+// print prints a scenario's row unless only the storm is wanted.
+func (b *bench) print(st *stats) {
+	if !b.stormOnly {
+		fmt.Println(st)
+	}
 }
 
 type device struct {
@@ -459,7 +483,7 @@ func (b *bench) all(ctx context.Context, storm int) {
 	h := b.h
 	// StartDeviceAuthorization.
 	devs := make([]*device, b.n)
-	fmt.Println(run("StartDeviceAuthorization", b.clients, b.n, b.maxDur, func(ctx context.Context, i int) (int, bool) {
+	b.print(run("StartDeviceAuthorization", b.clients, b.n, b.maxDur, func(ctx context.Context, i int) (int, bool) {
 		c := h.clients[i%len(h.clients)]
 		var out struct{ DeviceCode, UserCode string }
 		st, err := h.post(ctx, "/device_authorization", map[string]string{"clientId": c.id, "clientSecret": c.secret, "startUrl": h.url + "/start"}, &out)
@@ -483,16 +507,18 @@ func (b *bench) all(ctx context.Context, storm int) {
 	// a second, as botocore does (a faster poll is answered SlowDown).
 	slow := atomic.Int64{}
 	win := live[:min(b.window, len(live))]
-	fmt.Println(run(fmt.Sprintf("CreateToken poll, pending device code (%d codes)", len(win)), b.clients, 3*len(win), b.maxDur, func(ctx context.Context, i int) (int, bool) {
-		d := win[i%len(win)]
-		st, err := h.postRaw(ctx, "/token", d.poll, nil)
-		if err != nil && err.Error() == "SlowDownException" {
-			slow.Add(1)
+	if !b.stormOnly {
+		fmt.Println(run(fmt.Sprintf("CreateToken poll, pending device code (%d codes)", len(win)), b.clients, 3*len(win), b.maxDur, func(ctx context.Context, i int) (int, bool) {
+			d := win[i%len(win)]
+			st, err := h.postRaw(ctx, "/token", d.poll, nil)
+			if err != nil && err.Error() == "SlowDownException" {
+				slow.Add(1)
+			}
+			return st, st == 400 && err != nil && (err.Error() == "AuthorizationPendingException" || err.Error() == "SlowDownException")
+		}))
+		if s := slow.Load(); s > 0 {
+			fmt.Printf("| (of which SlowDownException) | | %d | | | | | | |\n", s)
 		}
-		return st, st == 400 && err != nil && (err.Error() == "AuthorizationPendingException" || err.Error() == "SlowDownException")
-	}))
-	if s := slow.Load(); s > 0 {
-		fmt.Printf("| (of which SlowDownException) | | %d | | | | | | |\n", s)
 	}
 	// Approve every code (the browser's part; not measured), then redeem.
 	t0 := time.Now()
@@ -511,7 +537,7 @@ func (b *bench) all(ctx context.Context, storm int) {
 	}
 	wg.Wait()
 	fmt.Fprintf(os.Stderr, "approved %d device codes in %v (setup)\n", len(live), time.Since(t0).Round(time.Millisecond))
-	fmt.Println(run("CreateToken device_code (issues + persists tokens)", b.clients, len(live), b.maxDur, func(ctx context.Context, i int) (int, bool) {
+	b.print(run("CreateToken device_code (issues + persists tokens)", b.clients, len(live), b.maxDur, func(ctx context.Context, i int) (int, bool) {
 		d := live[i]
 		var out struct{ AccessToken, RefreshToken string }
 		st, err := h.postRaw(ctx, "/token", d.poll, &out)
@@ -538,7 +564,6 @@ func (b *bench) all(ctx context.Context, storm int) {
 		}
 		return st, err == nil && st == 200
 	}
-	fmt.Println(run("CreateToken refresh_token (rotates + persists)", b.clients, b.n, b.maxDur, refreshOne))
 
 	// A tool lists with one token many times (ListAccountRoles once per
 	// account); the portal scenarios use up to 1,024 tokens, round-robin,
@@ -559,6 +584,11 @@ func (b *bench) all(ctx context.Context, storm int) {
 		st, err := h.get(ctx, "/assignment/roles", url.Values{"account_id": {h.accts[i%len(h.accts)]}}, d.access, &out)
 		return st, err == nil && len(out.RoleList) == len(h.roles)
 	}
+	if b.stormOnly {
+		b.storm(storm, refreshOne, rolesOne)
+		return
+	}
+	fmt.Println(run("CreateToken refresh_token (rotates + persists)", b.clients, b.n, b.maxDur, refreshOne))
 	fmt.Println(listAccounts(fmt.Sprintf("ListAccounts (%d accounts)", len(h.accts)), b.n))
 	fmt.Println(run("ListAccountRoles", b.clients, b.n, b.maxDur, rolesOne))
 	var credMu sync.Mutex

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/metrics"
+	"runtime/trace"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -155,10 +158,11 @@ func summarize(workers int, storms []*signInStorm) string {
 		workers, secs, float64(done)/secs, p(0.5), p(0.99), float64(refused)/secs, failed)
 }
 
-// stormRounds is how many times the idle and storm phases alternate: on a
-// machine shared with other work, alternating spreads the neighbours'
-// varying load over both phases instead of biasing one.
-const stormRounds = 5
+// stormRounds is how many times the idle and storm phases alternate
+// (-storm-rounds): on a machine shared with other work, alternating spreads
+// the neighbours' varying load over both phases instead of biasing one, and
+// more rounds make the p99s steadier.
+var stormRounds = 5
 
 // storm runs the idle and storm comparison at b.rate req/s with `workers`
 // concurrent sign-ins: stormRounds rounds of an idle phase then a storm
@@ -167,8 +171,14 @@ func (b *bench) storm(workers int, refreshOne, rolesOne func(ctx context.Context
 	perPhase := b.rate * 2
 	name := func(op, phase string) string { return fmt.Sprintf("%s at %d req/s, %s", op, b.rate, phase) }
 	rows := map[string]*stats{}
+	rt := map[string]*runtimeStats{} // per phase
 	measure := func(op, phase string, do func(ctx context.Context, i int) (int, bool)) {
+		r0 := readRuntime()
 		st := runOpen(name(op, phase), b.clients, perPhase, b.rate, b.maxDur, do)
+		if rt[phase] == nil {
+			rt[phase] = &runtimeStats{}
+		}
+		rt[phase].add(r0, readRuntime())
 		if r := rows[st.name]; r != nil {
 			r.merge(st)
 		} else {
@@ -176,7 +186,11 @@ func (b *bench) storm(workers int, refreshOne, rolesOne func(ctx context.Context
 		}
 	}
 	var storms []*signInStorm
-	for range stormRounds {
+	for round := range stormRounds {
+		if traceFile != "" && round == stormRounds-1 {
+			stop := startTrace(traceFile)
+			defer stop()
+		}
 		measure("CreateToken refresh_token", "idle", refreshOne)
 		measure("ListAccountRoles", "idle", rolesOne)
 		s := b.h.startStorm(workers)
@@ -202,6 +216,9 @@ func (b *bench) storm(workers int, refreshOne, rolesOne func(ctx context.Context
 		return cpu.Seconds() / wall.Seconds()
 	}
 	fmt.Printf("\nprocess CPU: %.2f cores idle, %.2f cores during the storm\n", cores("idle"), cores("sign-in storm"))
+	for _, phase := range []string{"idle", "sign-in storm"} {
+		fmt.Printf("runtime, %s: %s\n", phase, rt[phase])
+	}
 	ratio := func(op string) float64 {
 		return ms(rows[name(op, "sign-in storm")].pct(0.99)) / ms(rows[name(op, "idle")].pct(0.99))
 	}
@@ -217,4 +234,108 @@ func (s *stats) merge(o *stats) {
 	s.five += o.five
 	s.elapsed += o.elapsed
 	s.cpu += o.cpu
+}
+
+// traceFile, when set, receives an execution trace of the storm
+// comparison's last round (-trace).
+var traceFile string
+
+// startTrace starts an execution trace into path and returns its stop.
+func startTrace(path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		fail(err)
+	}
+	if err := trace.Start(f); err != nil {
+		fail(err)
+	}
+	return func() {
+		trace.Stop()
+		f.Close()
+	}
+}
+
+// The runtime's view of a phase, to tell where extra latency comes from:
+// how long runnable goroutines waited for a P (scheduler latency), and how
+// much garbage collection ran.
+var runtimeMetrics = []string{
+	"/sched/latencies:seconds",
+	"/gc/cycles/total:gc-cycles",
+	"/gc/heap/allocs:bytes",
+	"/cpu/classes/gc/total:cpu-seconds",
+	"/cpu/classes/gc/mark/assist:cpu-seconds",
+	"/sched/pauses/total/gc:seconds",
+}
+
+type runtimeSample struct {
+	at  time.Time
+	all []metrics.Sample
+}
+
+func readRuntime() runtimeSample {
+	s := make([]metrics.Sample, len(runtimeMetrics))
+	for i, n := range runtimeMetrics {
+		s[i].Name = n
+	}
+	metrics.Read(s)
+	return runtimeSample{at: time.Now(), all: s}
+}
+
+// runtimeStats sums the differences of runtime metrics over the runs of a
+// phase.
+type runtimeStats struct {
+	secs             float64
+	gcs              uint64
+	allocs           uint64
+	gcCPU, assistCPU float64
+	lat, pause       []uint64 // histogram counts (deltas)
+	latB, pauseB     []float64
+}
+
+func (r *runtimeStats) add(a, b runtimeSample) {
+	r.secs += b.at.Sub(a.at).Seconds()
+	r.gcs += b.all[1].Value.Uint64() - a.all[1].Value.Uint64()
+	r.allocs += b.all[2].Value.Uint64() - a.all[2].Value.Uint64()
+	r.gcCPU += b.all[3].Value.Float64() - a.all[3].Value.Float64()
+	r.assistCPU += b.all[4].Value.Float64() - a.all[4].Value.Float64()
+	addHist := func(into *[]uint64, bounds *[]float64, x, y *metrics.Float64Histogram) {
+		if *into == nil {
+			*into = make([]uint64, len(y.Counts))
+			*bounds = y.Buckets
+		}
+		for i := range y.Counts {
+			(*into)[i] += y.Counts[i] - x.Counts[i]
+		}
+	}
+	addHist(&r.lat, &r.latB, a.all[0].Value.Float64Histogram(), b.all[0].Value.Float64Histogram())
+	addHist(&r.pause, &r.pauseB, a.all[5].Value.Float64Histogram(), b.all[5].Value.Float64Histogram())
+}
+
+// histQ returns an upper bound of quantile q of a histogram.
+func histQ(counts []uint64, bounds []float64, q float64) float64 {
+	var total uint64
+	for _, c := range counts {
+		total += c
+	}
+	if total == 0 {
+		return 0
+	}
+	want := uint64(q * float64(total))
+	var sum uint64
+	for i, c := range counts {
+		sum += c
+		if sum > want {
+			return bounds[i+1]
+		}
+	}
+	return bounds[len(bounds)-1]
+}
+
+func (r *runtimeStats) String() string {
+	if r == nil {
+		return "-"
+	}
+	return fmt.Sprintf("sched latency p99 %.2f ms p99.9 %.2f ms; %.1f GC/s, %.0f MB/s allocated, GC CPU %.2f cores (assists %.3f), GC pause p99 %.2f ms",
+		1000*histQ(r.lat, r.latB, 0.99), 1000*histQ(r.lat, r.latB, 0.999), float64(r.gcs)/r.secs, float64(r.allocs)/r.secs/1e6,
+		r.gcCPU/r.secs, r.assistCPU/r.secs, 1000*histQ(r.pause, r.pauseB, 0.99))
 }

@@ -1,0 +1,203 @@
+package auth
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/idcenter/idcenter/internal/argon2id"
+)
+
+// Password hashes run on a few dedicated OS threads of low scheduling
+// priority, the hashing threads, so that a storm of sign-ins does not add
+// latency to token and API requests beyond the CPU share the budget
+// (hashBudget) grants it. Measured with tools/loadgen/oauth's sign-in
+// storm, what remained after the budget came from three places:
+//
+//   - The kernel: a hash keeps a core busy for tens of milliseconds, and
+//     on a two-core machine a request's thread woken meanwhile waited for
+//     that core like any other thread. A hashing thread puts itself in the
+//     SCHED_IDLE class (Linux only; see lowerThreadPriority), so the kernel
+//     preempts it whenever a request thread wakes and hashing gets what
+//     requests leave, down to the budget. In runs alternated with the
+//     previous design on the shared two-core machine (tools/loadgen/oauth
+//     -only storm, SQLite, then still with an extra P, see below), the
+//     median refresh p99 storm/idle was 1.6× with SCHED_IDLE (seven runs)
+//     against 2.4× before (seven) and 5.4× with nice 19 (five); single runs
+//     ranged widely (1.1× to 4.5× for SCHED_IDLE). Presumably a nice-19
+//     thread is not preempted at once, and while it waits for a CPU it may
+//     hold a P or a runtime lock that request threads need (not shown).
+//     The trade-off: on a machine saturated by other work sign-ins get
+//     little CPU, so they wait and, beyond the queue, are refused (ErrBusy)
+//     rather than slow the API.
+//     The hashing goroutine is locked to its thread and never unlocks, so
+//     the thread ends with the goroutine instead of returning to the Go
+//     runtime in the idle class; threads the runtime creates meanwhile do
+//     not inherit the class (it creates them from a template thread when
+//     asked from a locked one).
+//   - The Go scheduler: x/crypto/argon2 computes every segment on a new
+//     goroutine, which runs on any thread at normal priority, so the
+//     hashing thread could not keep the work; internal/argon2id computes on
+//     the caller's goroutine. A running hash holds one of the GOMAXPROCS
+//     Ps. Raising GOMAXPROCS by the number of hashing threads, so that
+//     requests keep as many Ps as there are CPUs, was tried and made the
+//     storm worse (on a quiet two-core machine, -storm-rounds 10: refresh
+//     p99 storm/idle 2.0× and 2.1× with GOMAXPROCS 3, 0.9× and 0.6× with
+//     2; closed-loop p99s rose too), presumably because with more Ps than
+//     CPUs the kernel time-slices request threads. Known limit: on a machine saturated by
+//     other work the idle-class thread may wait long for a CPU while it
+//     holds its P, leaving requests the other Ps until the Go scheduler
+//     preempts it (which needs the thread to run).
+//   - The garbage collector: x/crypto/argon2 allocates 19 MiB per hash,
+//     more than the server's whole live heap, so a storm set off several
+//     collections a second. Each hashing thread keeps one argon2id.Memory
+//     and reuses it; it is released after hashIdleRelease without hashing,
+//     and memory larger than the default parameters need (verifying an old
+//     hash with larger parameters) is released at once.
+//
+// The cost of a hash charged to the budget is the hashing thread's own CPU
+// time (CLOCK_THREAD_CPUTIME_ID), exact however busy the machine is; where
+// that clock is missing it is bounded as before (see measureCost).
+//
+// If the priority cannot be lowered (another system, or a seccomp or
+// container policy refusing sched_setattr) hashing runs at normal priority:
+// the budget still bounds its CPU share, only the kernel no longer favours
+// requests over it.
+
+// hashIdleRelease is how long a hashing thread keeps its memory without
+// hashing.
+const hashIdleRelease = 30 * time.Second
+
+// hashPool is a set of hashing threads taking jobs from one channel.
+type hashPool struct {
+	size  int
+	lower func() error // lowers the calling thread's priority; nil: not done
+	keep  int          // bytes of argon2id memory a thread may keep between hashes
+	idle  time.Duration
+
+	start   sync.Once
+	jobs    chan *hashJob
+	lowered atomic.Int32 // threads whose priority was lowered
+	failed  atomic.Int32 // threads whose priority could not be lowered
+	held    atomic.Int64 // bytes of argon2id memory the threads keep
+}
+
+// hashJob is one argon2id computation.
+type hashJob struct {
+	pw, salt []byte
+	p        Argon2Params
+	keyLen   uint32
+
+	key  []byte
+	err  error
+	cost time.Duration // CPU time of the computation
+	done chan struct{}
+}
+
+// newHashPool returns a pool of size threads (started on first use) that
+// call lower on themselves.
+func newHashPool(size int, lower func() error) *hashPool {
+	return &hashPool{size: max(1, size), lower: lower, keep: int(DefaultArgon2.Memory) * 1024, idle: hashIdleRelease,
+		jobs: make(chan *hashJob)}
+}
+
+// key computes the argon2id tag of pw and salt on a hashing thread, and
+// returns it with the CPU time it took.
+func (p *hashPool) key(pw, salt []byte, params Argon2Params, keyLen uint32) ([]byte, time.Duration, error) {
+	p.start.Do(func() {
+		for range p.size {
+			go p.worker()
+		}
+	})
+	j := &hashJob{pw: pw, salt: salt, p: params, keyLen: keyLen, done: make(chan struct{})}
+	p.jobs <- j
+	<-j.done
+	return j.key, j.cost, j.err
+}
+
+// worker is one hashing thread.
+func (p *hashPool) worker() {
+	// Never unlocked: with a lowered priority the thread must exit with
+	// this goroutine rather than serve other goroutines.
+	runtime.LockOSThread()
+	if p.lower != nil {
+		if err := p.lower(); err != nil {
+			p.failed.Add(1)
+		} else {
+			p.lowered.Add(1)
+		}
+	}
+	var mem argon2id.Memory
+	drop := func() {
+		p.held.Add(-int64(mem.Size()))
+		mem = argon2id.Memory{}
+	}
+	for {
+		var release <-chan time.Time
+		if mem.Size() > 0 {
+			release = time.After(p.idle)
+		}
+		select {
+		case j, ok := <-p.jobs:
+			if !ok {
+				return
+			}
+			before := mem.Size()
+			j.cost = measureCost(func() {
+				j.key, j.err = mem.Key(j.pw, j.salt, j.p.Time, j.p.Memory, j.p.Threads, j.keyLen)
+			})
+			p.held.Add(int64(mem.Size() - before))
+			if mem.Size() > p.keep {
+				drop()
+			}
+			close(j.done)
+		case <-release:
+			drop()
+		}
+	}
+}
+
+// close stops the threads (tests; the process-wide pool is never closed).
+func (p *hashPool) close() { close(p.jobs) }
+
+// measureCost runs fn on the calling thread and returns its CPU time: the
+// thread's CPU clock where there is one; elsewhere the smaller of two upper
+// bounds, the wall time (the work runs on one thread) and the CPU time the
+// whole process used meanwhile (on a busy machine the wall time includes
+// waiting for a CPU).
+func measureCost(fn func()) time.Duration {
+	if t0, ok := threadCPUTime(); ok {
+		fn()
+		if t1, ok := threadCPUTime(); ok {
+			return t1 - t0
+		}
+	}
+	start := time.Now()
+	c0, ok0 := processCPUTime()
+	fn()
+	c1, ok1 := processCPUTime()
+	cost := time.Since(start)
+	if ok0 && ok1 {
+		cost = min(cost, c1-c0)
+	}
+	return cost
+}
+
+// The process-wide hashing threads, shared by every Service: like CPUs,
+// they are a resource of the process.
+var (
+	poolOnce sync.Once
+	pool     *hashPool
+)
+
+// hashThreads returns the process's hashing threads: as many as the
+// default number of concurrent hashes.
+func hashThreads() *hashPool {
+	poolOnce.Do(func() { pool = newHashPool(defaultHashSlots(), lowerThreadPriority) })
+	return pool
+}
+
+// defaultHashSlots is the default number of concurrent hashes (and of
+// hashing threads): half of GOMAXPROCS, at least one.
+func defaultHashSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }
