@@ -98,7 +98,7 @@ func accountReason(ctx context.Context, q store.Queries, id string) (string, err
 // permission set.
 //
 // The happy path is one store call, a transaction of its own
-// (CreateAssignmentIfProvisioned: one statement on PostgreSQL, three in
+// (CreateAssignmentIfProvisioned: one statement on PostgreSQL, two in
 // process on SQLite): the insert's foreign keys check the permission set,
 // the principal and the account, under a lock on the pair's provisioned
 // role. Which instance a permission set belongs to never changes, so it is

@@ -333,9 +333,19 @@ const createAssignmentIfProvisionedPG = `WITH r AS (
 )
 SELECT COUNT(*) FROM r`
 
+// createStatusIfProvisionedSQLite records a status only if the pair's role
+// is provisioned: the status is new (its request id is), so one row
+// affected says the role is there.
+const createStatusIfProvisionedSQLite = `INSERT INTO access_operations (` + operationCols + `)
+	SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+	WHERE EXISTS (SELECT 1 FROM access_provisioned WHERE permission_set_arn = $11 AND account_id = $12)`
+
 // CreateAssignmentIfProvisioned implements store.Access. SQLite runs the
 // statements in process, where a statement costs no round trip, and its
-// single writer needs no row lock.
+// single writer needs no row lock: the status insert checks for the role
+// (so a pair that is not provisioned writes nothing), and then the
+// assignment is inserted, in two statements, each of which costs the group
+// writer — the backend's one writer — a trip through database/sql.
 func (q queries) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assignment, o *idc.OperationStatus) (bool, error) {
 	if q.d.Name == "postgres" {
 		user, group := principalCols(a)
@@ -345,17 +355,19 @@ func (q queries) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assig
 			o.RequestID, o.InstanceARN, o.Kind, o.Status, o.FailureReason, o.AccountID, o.PermissionSetARN, o.PrincipalType, o.PrincipalID, ms(o.CreatedAt)).Scan(&n)
 		return n > 0, q.wrap(err)
 	}
-	err := q.LockProvisionedRole(ctx, a.PermissionSetARN, a.AccountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
+	res, err := q.exec(ctx, createStatusIfProvisionedSQLite,
+		o.RequestID, o.InstanceARN, o.Kind, o.Status, o.FailureReason, o.AccountID, o.PermissionSetARN, o.PrincipalType, o.PrincipalID, ms(o.CreatedAt),
+		a.PermissionSetARN, a.AccountID)
 	if err != nil {
+		return false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
 	if _, err := q.CreateAssignment(ctx, a); err != nil {
 		return false, err
 	}
-	return true, q.CreateOperationStatus(ctx, o)
+	return true, nil
 }
 
 // CreateAssignmentIfProvisioned implements store.Access outside a

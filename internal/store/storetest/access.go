@@ -291,6 +291,58 @@ func testAccess(t *testing.T, open Opener) {
 		mustTx(t, f.s, "DeletePermissionSet", func(q store.Queries) error { return q.DeletePermissionSet(ctx, ps.ARN) })
 	})
 
+	t.Run("CreateAssignmentIfProvisioned", func(t *testing.T) {
+		// The one-call create writes the assignment and its status only
+		// when the pair is provisioned, records a status for an assignment
+		// that already exists, and writes nothing when a reference is
+		// missing.
+		t.Parallel()
+		f := newAccessFixture(t, open)
+		ctx := t.Context()
+		ps := f.permissionSet(t, "Fast")
+		status := func(a *idc.Assignment) *idc.OperationStatus {
+			return &idc.OperationStatus{RequestID: idc.NewResourceID("req"), InstanceARN: f.inst.InstanceARN, Kind: idc.OpCreateAssignment,
+				Status: idc.StatusSucceeded, AccountID: a.AccountID, PermissionSetARN: a.PermissionSetARN, PrincipalType: a.PrincipalType,
+				PrincipalID: a.PrincipalID, CreatedAt: f.now}
+		}
+		recorded := func(o *idc.OperationStatus) bool {
+			_, err := f.s.GetOperationStatus(ctx, o.InstanceARN, o.Kind, o.RequestID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("GetOperationStatus: %v", err)
+			}
+			return err == nil
+		}
+		a := f.assignment(ps, f.a1, idc.PrincipalUser, f.u1)
+		o := status(a)
+		if done, err := f.s.CreateAssignmentIfProvisioned(ctx, a, o); done || err != nil {
+			t.Fatalf("not provisioned: CreateAssignmentIfProvisioned = %v, %v; want false, nil", done, err)
+		}
+		if has, _ := f.s.HasAssignments(ctx, ps.ARN, f.a1); has || recorded(o) {
+			t.Fatalf("not provisioned: assignment %v, status %v written; want neither", has, recorded(o))
+		}
+		f.provision(t, ps, f.a1)
+		for _, what := range []string{"new", "existing"} {
+			o := status(a)
+			if done, err := f.s.CreateAssignmentIfProvisioned(ctx, a, o); !done || err != nil {
+				t.Fatalf("%s: CreateAssignmentIfProvisioned = %v, %v; want true, nil", what, done, err)
+			}
+			if !recorded(o) {
+				t.Errorf("%s: status not recorded", what)
+			}
+		}
+		if n := len(orgPageAll(t, func(p store.Page) ([]*idc.Assignment, error) { return f.s.ListAssignments(ctx, f.a1, ps.ARN, p) }, store.AssignmentCursor)); n != 1 {
+			t.Errorf("%d assignments, want 1", n)
+		}
+		missing := f.assignment(ps, f.a1, idc.PrincipalGroup, idc.NewResourceID(f.inst.IdentityStoreID))
+		o = status(missing)
+		if _, err := f.s.CreateAssignmentIfProvisioned(ctx, missing, o); !errors.Is(err, store.ErrReferenced) {
+			t.Errorf("missing group: CreateAssignmentIfProvisioned = %v, want ErrReferenced", err)
+		}
+		if recorded(o) {
+			t.Error("missing group: the status of the refused create was kept")
+		}
+	})
+
 	t.Run("Provisioning", func(t *testing.T) {
 		t.Parallel()
 		f := newAccessFixture(t, open)
