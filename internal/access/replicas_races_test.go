@@ -137,6 +137,54 @@ func (f *raceFixture) createAsync(t *testing.T, w *sqldb.DB) chan error {
 	}
 }
 
+// ownReplica opens a replica W that logs in as a role of its own (so that
+// a test can refuse its logins), joined and with a warm pool (so that its
+// session can notify without new connections).
+func (f *raceFixture) ownReplica(t *testing.T) (*sqldb.DB, string) {
+	t.Helper()
+	ctx := t.Context()
+	role := "race_w_" + strings.ReplaceAll(idc.UUID(), "-", "")[:12]
+	if _, err := f.admin.ExecContext(ctx, `CREATE ROLE `+role+` LOGIN SUPERUSER`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", f.dsn)
+		if err == nil {
+			_, _ = a.Exec(`DROP ROLE IF EXISTS ` + role)
+			a.Close()
+		}
+	})
+	u, _ := url.Parse(f.dsn)
+	u.User = url.User(role)
+	w, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	raceWaitState(t, w, true, 0)
+	for range 4 {
+		_ = w.Ping(ctx)
+	}
+	return w, role
+}
+
+// cutListener ends W's listener connection and refuses W's logins until
+// the test allows them again (ALTER ROLE … LOGIN), then waits until W no
+// longer trusts its memory.
+func (f *raceFixture) cutListener(t *testing.T, w *sqldb.DB, role string) {
+	t.Helper()
+	ctx := t.Context()
+	if _, err := f.admin.ExecContext(ctx, `ALTER ROLE `+role+` NOLOGIN`); err != nil {
+		t.Fatal(err)
+	}
+	var killed int
+	if err := f.admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE usename = $1 AND application_name LIKE $2`, role, sqldb.ListenerName("")+"%").Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminate W's listener: %d, %v", killed, err)
+	}
+	raceWaitState(t, w, false, -1)
+}
+
 var errNotDone = errorString("CreateAssignmentIfProvisioned: not done")
 
 type errorString string
@@ -210,42 +258,12 @@ func TestRaceStartupFastPath(t *testing.T) {
 func TestRaceSessionRestartFastPath(t *testing.T) {
 	f := raceSetup(t)
 	ctx := t.Context()
-	role := "race_w_" + strings.ReplaceAll(idc.UUID(), "-", "")[:12]
-	if _, err := f.admin.ExecContext(ctx, `CREATE ROLE `+role+` LOGIN SUPERUSER`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", f.dsn)
-		if err == nil {
-			_, _ = a.Exec(`DROP ROLE IF EXISTS ` + role)
-			a.Close()
-		}
-	})
-	u, _ := url.Parse(f.dsn)
-	u.User = url.User(role)
-	w, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	raceWaitState(t, w, true, 0)
-	// Warm W's pool so its session can notify without new connections.
-	for range 4 {
-		_ = w.Ping(ctx)
-	}
+	w, role := f.ownReplica(t)
 	unlock := f.lockPair(t)
 	defer unlock()
 	ch := f.createAsync(t, w)
 	// Cut W's listener and keep it from reconnecting.
-	if _, err := f.admin.ExecContext(ctx, `ALTER ROLE `+role+` NOLOGIN`); err != nil {
-		t.Fatal(err)
-	}
-	var killed int
-	if err := f.admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE usename = $1 AND application_name LIKE $2`, role, sqldb.ListenerName("")+"%").Scan(&killed); err != nil || killed != 1 {
-		t.Fatalf("terminate W's listener: %d, %v", killed, err)
-	}
-	raceWaitState(t, w, false, -1)
+	f.cutListener(t, w, role)
 	n, err := postgres.Open(ctx, f.dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -272,28 +290,7 @@ func TestRaceSessionRestartFastPath(t *testing.T) {
 func TestRaceSessionRestartTxPath(t *testing.T) {
 	f := raceSetup(t)
 	ctx := t.Context()
-	role := "race_w_" + strings.ReplaceAll(idc.UUID(), "-", "")[:12]
-	if _, err := f.admin.ExecContext(ctx, `CREATE ROLE `+role+` LOGIN SUPERUSER`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", f.dsn)
-		if err == nil {
-			_, _ = a.Exec(`DROP ROLE IF EXISTS ` + role)
-			a.Close()
-		}
-	})
-	u, _ := url.Parse(f.dsn)
-	u.User = url.User(role)
-	w, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	raceWaitState(t, w, true, 0)
-	for range 4 {
-		_ = w.Ping(ctx)
-	}
+	w, role := f.ownReplica(t)
 	for _, q := range []string{
 		`CREATE FUNCTION race_sleep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$`,
 		`CREATE CONSTRAINT TRIGGER race_slow AFTER INSERT ON access_changes DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION race_sleep()`,
@@ -320,15 +317,7 @@ func TestRaceSessionRestartTxPath(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	if _, err := f.admin.ExecContext(ctx, `ALTER ROLE `+role+` NOLOGIN`); err != nil {
-		t.Fatal(err)
-	}
-	var killed int
-	if err := f.admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE usename = $1 AND application_name LIKE $2`, role, sqldb.ListenerName("")+"%").Scan(&killed); err != nil || killed != 1 {
-		t.Fatalf("terminate W's listener: %d, %v", killed, err)
-	}
-	raceWaitState(t, w, false, -1)
+	f.cutListener(t, w, role)
 	n, err := postgres.Open(ctx, f.dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -348,41 +337,13 @@ func TestRaceSessionRestartTxPath(t *testing.T) {
 }
 
 // TestRaceLoneWriterListenerDown: a replica with no peers at all whose
-// listener cannot reconnect makes every entitlement write wait maxAckWait
-// (30 s); Close does not cut that wait short.
+// listener cannot reconnect once made every entitlement write wait
+// maxAckWait (30 s), and Close did not cut that wait short.
 func TestRaceLoneWriterListenerDown(t *testing.T) {
 	f := raceSetup(t)
-	ctx := t.Context()
-	role := "race_w_" + strings.ReplaceAll(idc.UUID(), "-", "")[:12]
-	if _, err := f.admin.ExecContext(ctx, `CREATE ROLE `+role+` LOGIN SUPERUSER`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a, err := sql.Open("pgx", f.dsn)
-		if err == nil {
-			_, _ = a.Exec(`DROP ROLE IF EXISTS ` + role)
-			a.Close()
-		}
-	})
-	u, _ := url.Parse(f.dsn)
-	u.User = url.User(role)
-	w, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	raceWaitState(t, w, true, 0)
-	for range 4 {
-		_ = w.Ping(ctx)
-	}
-	if _, err := f.admin.ExecContext(ctx, `ALTER ROLE `+role+` NOLOGIN`); err != nil {
-		t.Fatal(err)
-	}
+	w, role := f.ownReplica(t)
+	f.cutListener(t, w, role)
 	defer f.admin.ExecContext(context.Background(), `ALTER ROLE `+role+` LOGIN`)
-	if _, err := f.admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE usename = $1 AND application_name LIKE $2`, role, sqldb.ListenerName("")+"%"); err != nil {
-		t.Fatal(err)
-	}
-	raceWaitState(t, w, false, -1)
 	a := &idc.Assignment{InstanceARN: f.d.InstanceARN, IdentityStoreID: f.d.IdentityStoreID, AccountID: f.p.AccountID,
 		PermissionSetARN: f.p.PermissionSetARN, PrincipalType: idc.PrincipalUser, PrincipalID: f.d.UserID, CreatedAt: time.Now().UTC()}
 	start := time.Now()
@@ -394,7 +355,7 @@ func TestRaceLoneWriterListenerDown(t *testing.T) {
 	closeStart := time.Now()
 	w.Close()
 	t.Logf("Close took %v", time.Since(closeStart))
-	err = <-ch
+	err := <-ch
 	t.Logf("lone write with the listener down returned after %v (err %v)", time.Since(start), err)
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("a lone replica's write waited %v", time.Since(start))
