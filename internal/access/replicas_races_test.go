@@ -185,6 +185,21 @@ func (f *raceFixture) cutListener(t *testing.T, w *sqldb.DB, role string) {
 	raceWaitState(t, w, false, -1)
 }
 
+// indexedReplica opens another replica N with a loaded entitlement index.
+func (f *raceFixture) indexedReplica(t *testing.T) (*sqldb.DB, *access.Service) {
+	t.Helper()
+	n, err := postgres.Open(t.Context(), f.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	svc := access.New(n)
+	if err := svc.IndexReady(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return n, svc
+}
+
 var errNotDone = errorString("CreateAssignmentIfProvisioned: not done")
 
 type errorString string
@@ -224,16 +239,8 @@ func (f *raceFixture) check(t *testing.T, n *sqldb.DB, svcN *access.Service, ch 
 func TestRaceStartupFastPath(t *testing.T) {
 	f := raceSetup(t)
 	ctx := t.Context()
-	n, err := postgres.Open(ctx, f.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
+	n, svcN := f.indexedReplica(t)
 	raceWaitState(t, n, true, 0)
-	svcN := access.New(n)
-	if err := svcN.IndexReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	unlock := f.lockPair(t)
 	defer unlock()
 	w, err := postgres.Open(ctx, f.dsn)
@@ -264,15 +271,7 @@ func TestRaceSessionRestartFastPath(t *testing.T) {
 	ch := f.createAsync(t, w)
 	// Cut W's listener and keep it from reconnecting.
 	f.cutListener(t, w, role)
-	n, err := postgres.Open(ctx, f.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	svcN := access.New(n)
-	if err := svcN.IndexReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	n, svcN := f.indexedReplica(t)
 	time.Sleep(300 * time.Millisecond) // N's hello and k are long committed
 	if _, err := f.admin.ExecContext(ctx, `ALTER ROLE `+role+` LOGIN`); err != nil {
 		t.Fatal(err)
@@ -318,15 +317,7 @@ func TestRaceSessionRestartTxPath(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	f.cutListener(t, w, role)
-	n, err := postgres.Open(ctx, f.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	svcN := access.New(n)
-	if err := svcN.IndexReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	n, svcN := f.indexedReplica(t)
 	time.Sleep(200 * time.Millisecond)
 	if _, err := f.admin.ExecContext(ctx, `ALTER ROLE `+role+` LOGIN`); err != nil {
 		t.Fatal(err)
