@@ -1,20 +1,15 @@
 package idcadmin_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 
@@ -36,28 +31,14 @@ func (e *wireError) Error() string { return e.Type + ": " + e.Message }
 // service is the SigV4 signing name ("" to send the request unsigned).
 func call(t *testing.T, env *testenv.Env, service, op string, in, out any) error {
 	t.Helper()
-	ctx := t.Context()
-	body, _ := json.Marshal(in)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.URL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", idcadmin.TargetPrefix+"."+op)
-	if service != "" {
-		creds, _ := env.AWSConfig.Credentials.Retrieve(ctx)
-		sum := sha256.Sum256(body)
-		if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.DefaultClient.Do(req)
+	status, data, err := env.IDCAdmin(t.Context(), service, time.Now(), op, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		e := &wireError{Status: resp.StatusCode}
+	if status != http.StatusOK {
+		e := &wireError{Status: status}
 		if err := json.Unmarshal(data, e); err != nil {
-			t.Fatalf("%s: undecodable error %d %s", op, resp.StatusCode, data)
+			t.Fatalf("%s: undecodable error %d %s", op, status, data)
 		}
 		if e.Message == "" {
 			var m struct{ Message string }

@@ -1,18 +1,13 @@
 package sso_test
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
@@ -29,24 +24,12 @@ import (
 // way `idcenter users` sends it, and fails the test unless it succeeds.
 func adminCall(t *testing.T, env *testenv.Env, clk *clock, op string, in, out any) {
 	t.Helper()
-	ctx := t.Context()
-	body, _ := json.Marshal(in)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.URL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", idcadmin.TargetPrefix+"."+op)
-	creds, _ := env.AWSConfig.Credentials.Retrieve(ctx)
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), idcadmin.SigningName, "us-east-1", clk.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	status, data, err := env.IDCAdmin(t.Context(), idcadmin.SigningName, clk.Now(), op, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("%s: %d %s", op, resp.StatusCode, data)
+	if status != http.StatusOK {
+		t.Fatalf("%s: %d %s", op, status, data)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		t.Fatalf("%s: decode %s: %v", op, data, err)

@@ -1,14 +1,10 @@
 package ssooidc_test
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
 
@@ -22,31 +18,12 @@ import (
 func TestPKCEVerifierLength(t *testing.T) {
 	t.Parallel()
 	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
-		ctx := t.Context()
-		f := newFlow(t, env, &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-pkce"), ClientType: aws.String("public"),
-			Scopes: []string{"sso:account:access"}, GrantTypes: []string{"authorization_code", "refresh_token"},
-			RedirectUris: []string{"http://127.0.0.1/oauth/callback"}, IssuerUrl: aws.String(env.URL + "/start")})
+		f := newFlow(t, env, pkceRegistration(env))
 		sess := signIn(t, env, "vera")
 		const redirect = "http://127.0.0.1:43121/oauth/callback"
-		authorize := func(verifier string) string {
-			sum := sha256.Sum256([]byte(verifier))
-			q := url.Values{"response_type": {"code"}, "client_id": {*f.client.ClientId}, "redirect_uri": {redirect},
-				"state": {"s1"}, "code_challenge_method": {"S256"}, "scopes": {"sso:account:access"},
-				"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}}
-			r, err := env.Server.OAuth().ParseAuthorize(ctx, q)
-			if err != nil {
-				t.Fatalf("ParseAuthorize: %v", err)
-			}
-			to, err := env.Server.OAuth().Authorize(ctx, r, sess)
-			if err != nil {
-				t.Fatalf("Authorize: %v", err)
-			}
-			u, _ := url.Parse(to)
-			return u.Query().Get("code")
-		}
+		authorize := func(verifier string) string { return f.authorizeCode(t, sess, redirect, verifier) }
 		redeem := func(code, verifier string) (*ssooidc.CreateTokenOutput, error) {
-			return f.c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
-				GrantType: aws.String("authorization_code"), Code: aws.String(code), RedirectUri: aws.String(redirect), CodeVerifier: aws.String(verifier)})
+			return f.redeemCode(t, code, redirect, verifier)
 		}
 		// Every unreserved character class: ALPHA DIGIT "-" "." "_" "~".
 		verifier := func(n int) string { return strings.Repeat("aZ9-._~", n/7+1)[:n] }

@@ -2,6 +2,8 @@ package ssooidc_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -90,6 +92,41 @@ func newFlow(t *testing.T, env *testenv.Env, in *ssooidc.RegisterClientInput) *f
 		t.Fatalf("RegisterClient: %v", err)
 	}
 	return &flow{env: env, c: c, client: out}
+}
+
+// pkceRegistration registers a client as the AWS CLI 2.22+ does for the
+// authorization-code login.
+func pkceRegistration(env *testenv.Env) *ssooidc.RegisterClientInput {
+	return &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-pkce"), ClientType: aws.String("public"),
+		Scopes: []string{"sso:account:access"}, GrantTypes: []string{"authorization_code", "refresh_token"},
+		RedirectUris: []string{"http://127.0.0.1/oauth/callback"}, IssuerUrl: aws.String(env.URL + "/start")}
+}
+
+// authorizeCode runs /authorize for the signed-in session sess with the
+// S256 challenge of verifier and returns the code of the redirect.
+func (f *flow) authorizeCode(t *testing.T, sess *idc.Session, redirect, verifier string) string {
+	t.Helper()
+	ctx := t.Context()
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{"response_type": {"code"}, "client_id": {*f.client.ClientId}, "redirect_uri": {redirect},
+		"state": {"s1"}, "code_challenge_method": {"S256"}, "scopes": {"sso:account:access"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}}
+	r, err := f.env.Server.OAuth().ParseAuthorize(ctx, q)
+	if err != nil {
+		t.Fatalf("ParseAuthorize: %v", err)
+	}
+	to, err := f.env.Server.OAuth().Authorize(ctx, r, sess)
+	if err != nil {
+		t.Fatalf("Authorize: %v", err)
+	}
+	u, _ := url.Parse(to)
+	return u.Query().Get("code")
+}
+
+// redeemCode redeems an authorization code with CreateToken.
+func (f *flow) redeemCode(t *testing.T, code, redirect, verifier string) (*ssooidc.CreateTokenOutput, error) {
+	return f.c.CreateToken(t.Context(), &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
+		GrantType: aws.String("authorization_code"), Code: aws.String(code), RedirectUri: aws.String(redirect), CodeVerifier: aws.String(verifier)})
 }
 
 func deviceRegistration() *ssooidc.RegisterClientInput {
@@ -305,33 +342,16 @@ func TestAuthorizationCodePKCE(t *testing.T) {
 	t.Parallel()
 	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
 		ctx := t.Context()
-		f := newFlow(t, env, &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-pkce"), ClientType: aws.String("public"),
-			Scopes: []string{"sso:account:access"}, GrantTypes: []string{"authorization_code", "refresh_token"},
-			RedirectUris: []string{"http://127.0.0.1/oauth/callback"}, IssuerUrl: aws.String(env.URL + "/start")})
+		f := newFlow(t, env, pkceRegistration(env))
 		if f.client.AuthorizationEndpoint == nil || *f.client.AuthorizationEndpoint != env.URL+"/authorize" {
 			t.Errorf("authorizationEndpoint = %v", f.client.AuthorizationEndpoint)
 		}
 		sess := signIn(t, env, "bob")
 		const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 		const redirect = "http://127.0.0.1:43121/oauth/callback"
-		authorize := func() string {
-			q := url.Values{"response_type": {"code"}, "client_id": {*f.client.ClientId}, "redirect_uri": {redirect},
-				"state": {"s1"}, "code_challenge_method": {"S256"}, "scopes": {"sso:account:access"},
-				"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}}
-			r, err := env.Server.OAuth().ParseAuthorize(ctx, q)
-			if err != nil {
-				t.Fatalf("ParseAuthorize: %v", err)
-			}
-			to, err := env.Server.OAuth().Authorize(ctx, r, sess)
-			if err != nil {
-				t.Fatalf("Authorize: %v", err)
-			}
-			u, _ := url.Parse(to)
-			return u.Query().Get("code")
-		}
+		authorize := func() string { return f.authorizeCode(t, sess, redirect, verifier) }
 		redeem := func(code, redirect, verifier string) (*ssooidc.CreateTokenOutput, error) {
-			return f.c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
-				GrantType: aws.String("authorization_code"), Code: aws.String(code), RedirectUri: aws.String(redirect), CodeVerifier: aws.String(verifier)})
+			return f.redeemCode(t, code, redirect, verifier)
 		}
 		code := authorize()
 		tok, err := redeem(code, redirect, verifier)
