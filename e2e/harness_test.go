@@ -18,6 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/idcenter/idcenter/internal/testenv"
 )
 
 // binary is the idcenter binary built once for the package.
@@ -163,13 +165,13 @@ func adminCredentials(t testing.TB, dataDir string) (id, secret string) {
 }
 
 // sdkConfig returns an SDK config for url signed by the given key, without
-// retries so every failure is seen.
+// retries so every failure is seen (see testenv.Retryer).
 func sdkConfig(url, id, secret string) aws.Config {
 	return aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(id, secret, ""),
-		BaseEndpoint:     aws.String(url),
-		RetryMaxAttempts: 1,
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, ""),
+		BaseEndpoint: aws.String(url),
+		Retryer:      testenv.Retryer,
 	}
 }
 

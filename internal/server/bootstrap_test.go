@@ -77,7 +77,7 @@ func TestBootstrapCredentialsFile(t *testing.T) {
 			}
 			hs := httptest.NewServer(srv.Handler())
 			defer hs.Close()
-			cfg := aws.Config{Region: "eu-west-3", Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(hs.URL), RetryMaxAttempts: 1}
+			cfg := aws.Config{Region: "eu-west-3", Credentials: credentials.NewStaticCredentialsProvider(id, secret, ""), BaseEndpoint: aws.String(hs.URL), Retryer: testenv.Retryer}
 			out, err := ssoadmin.NewFromConfig(cfg).ListInstances(context.Background(), &ssoadmin.ListInstancesInput{})
 			if err != nil {
 				t.Fatalf("ListInstances with the written key: %v", err)

@@ -148,8 +148,9 @@ func NewWith(t testing.TB, backend string, o Options) *Env {
 		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, ""),
 		BaseEndpoint: aws.String(hs.URL),
 		HTTPClient:   hs.Client(),
-		// Tests assert on the first answer; retries would hide errors.
-		RetryMaxAttempts: 1,
+		// Tests assert on the first answer; retries would hide errors
+		// (only a connection broken under the client is retried).
+		Retryer: Retryer,
 	}
 	return e
 }

@@ -64,7 +64,7 @@ func newEnv(t *testing.T, backend string) (*testenv.Env, *clock) {
 	env := &testenv.Env{URL: hs.URL, Store: st, Server: srv, Backend: backend, InstanceARN: srv.Instance().InstanceARN,
 		IdentityStoreID: srv.Instance().IdentityStoreID, ManagementAccountID: srv.ManagementAccountID(), AdminKeyID: keyID, AdminSecret: secret}
 	env.AWSConfig = aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(keyID, secret, ""),
-		BaseEndpoint: aws.String(hs.URL), HTTPClient: hs.Client(), RetryMaxAttempts: 1}
+		BaseEndpoint: aws.String(hs.URL), HTTPClient: hs.Client(), Retryer: testenv.Retryer}
 	return env, clk
 }
 

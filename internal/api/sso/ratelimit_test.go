@@ -36,7 +36,7 @@ func TestTokenRateLimit(t *testing.T) {
 		w := setup(t, env, "rita")
 		tok := login(t, env, w)
 		other := login(t, env, setup(t, env, "otto"))
-		p := portal(env) // RetryMaxAttempts 1: every 429 shows
+		p := portal(env) // no retries of answers: every 429 shows
 		list := func(token *string) error {
 			_, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: token})
 			return err
@@ -90,6 +90,7 @@ func TestTokenRateLimit(t *testing.T) {
 		cc := &countingClient{base: env.AWSConfig.HTTPClient}
 		cfg := anonymous(env)
 		cfg.HTTPClient = cc
+		cfg.Retryer = nil // the SDK's standard retryer
 		cfg.RetryMaxAttempts = 3
 		retrying := sso.NewFromConfig(cfg)
 		go func() {
