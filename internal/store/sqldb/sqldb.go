@@ -55,8 +55,9 @@ type Dialect struct {
 type DB struct {
 	queries
 	w, r   *sql.DB
-	wc, rc *stmtCache   // nil unless the dialect caches statements
-	gw     *groupWriter // nil unless the dialect uses group commit
+	wc, rc *stmtCache    // nil unless the dialect caches statements
+	gw     *groupWriter  // nil unless the dialect uses group commit
+	ckpt   *checkpointer // nil unless CheckpointInBackground
 	d      *Dialect
 	now    func() time.Time
 
@@ -112,6 +113,10 @@ func (db *DB) Close() error {
 		db.reps.close()
 	}
 	db.feed.close()
+	var err error
+	if db.ckpt != nil {
+		err = db.ckpt.close()
+	}
 	if db.gw != nil {
 		db.gw.close()
 	}
@@ -119,7 +124,7 @@ func (db *DB) Close() error {
 		db.wc.close()
 		db.rc.close()
 	}
-	err := db.w.Close()
+	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}

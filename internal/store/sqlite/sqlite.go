@@ -36,6 +36,10 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 		v.Add("_pragma", "synchronous(FULL)")
 		v.Add("_pragma", "foreign_keys(1)")
 		v.Add("_pragma", "busy_timeout(10000)")
+		// Savepoint journals and sorts stay in memory: a savepoint
+		// journals every page it first touches, to a temporary file by
+		// default, which cost the group writer a write(2) per page.
+		v.Add("_pragma", "temp_store(MEMORY)")
 		v.Add("_time_format", "sqlite")
 		return "file:" + path + "?" + v.Encode() + extra
 	}
@@ -48,7 +52,10 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 			release()
 		}
 	}
-	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	// The writer never checkpoints; a connection of its own does, beside
+	// it (sqldb.DB.CheckpointInBackground). Its page cache (32 MiB rather
+	// than 2) holds the index pages that inserts keep revisiting.
+	w, err := sql.Open("sqlite", dsn("&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-32768)"))
 	if err != nil {
 		unlock()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -74,6 +81,13 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 		unlock()
 		return nil, err
 	}
+	c, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		db.Close()
+		unlock()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db.CheckpointInBackground(c)
 	if release != nil {
 		db.SetExclusive(release)
 	}

@@ -154,62 +154,67 @@ func testInstances(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("ConcurrentTxIsolatedOutcomes", func(t *testing.T) {
-		// Many transactions at once (SQLite commits them in groups): each
-		// caller gets its own outcome, failed ones leave no trace, and a
-		// panicking one panics in its caller and leaves no trace either.
+		// Many transactions at once (SQLite commits them in groups, the
+		// first of each without a savepoint): each caller gets its own
+		// outcome, failed ones leave no trace, and a panicking one panics
+		// in its caller and leaves no trace either. Several rounds, so that
+		// failing jobs come first, in the middle and last of batches.
 		t.Parallel()
 		s := open(t)
 		ctx := t.Context()
 		const n = 60
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		panicked := make([]bool, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() {
-					if p := recover(); p != nil {
-						panicked[i] = true
-					}
-				}()
-				errs[i] = s.Tx(ctx, func(q store.Queries) error {
-					if _, err := q.PutSetting(ctx, fmt.Sprint("k", i), "v"); err != nil {
-						return err
-					}
-					switch i % 3 {
-					case 1:
-						return fmt.Errorf("job %d fails", i)
-					case 2:
-						if i%6 == 2 {
+		for round := range 4 {
+			key := func(i int) string { return fmt.Sprintf("k%d-%d", round, i) }
+			fails := func(i int) bool { return (i+round)%3 == 1 }
+			panics := func(i int) bool { return (i+round)%6 == 2 }
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			panicked := make([]bool, n)
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() {
+						if p := recover(); p != nil {
+							panicked[i] = true
+						}
+					}()
+					errs[i] = s.Tx(ctx, func(q store.Queries) error {
+						if _, err := q.PutSetting(ctx, key(i), "v"); err != nil {
+							return err
+						}
+						if fails(i) {
+							return fmt.Errorf("job %d fails", i)
+						}
+						if panics(i) {
 							panic("job panics")
 						}
+						return nil
+					})
+				}()
+			}
+			wg.Wait()
+			for i := range n {
+				_, err := s.GetSetting(ctx, key(i))
+				switch {
+				case fails(i):
+					if errs[i] == nil {
+						t.Errorf("Tx %s returned nil, want its error", key(i))
 					}
-					return nil
-				})
-			}()
-		}
-		wg.Wait()
-		for i := range n {
-			_, err := s.GetSetting(ctx, fmt.Sprint("k", i))
-			switch {
-			case i%3 == 1:
-				if errs[i] == nil {
-					t.Errorf("Tx %d returned nil, want its error", i)
-				}
-				if !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("failed Tx %d left its write: %v", i, err)
-				}
-			case i%6 == 2:
-				if !panicked[i] {
-					t.Errorf("Tx %d did not panic in its caller", i)
-				}
-				if !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("panicked Tx %d left its write: %v", i, err)
-				}
-			default:
-				if errs[i] != nil || err != nil {
-					t.Errorf("Tx %d = %v, read back %v; want committed", i, errs[i], err)
+					if !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("failed Tx %s left its write: %v", key(i), err)
+					}
+				case panics(i):
+					if !panicked[i] {
+						t.Errorf("Tx %s did not panic in its caller", key(i))
+					}
+					if !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("panicked Tx %s left its write: %v", key(i), err)
+					}
+				default:
+					if errs[i] != nil || err != nil {
+						t.Errorf("Tx %s = %v, read back %v; want committed", key(i), errs[i], err)
+					}
 				}
 			}
 		}
