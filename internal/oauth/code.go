@@ -242,11 +242,15 @@ func (s *Service) redeemCode(ctx context.Context, c *store.OAuthClient, in *Toke
 		grantID = g.GrantID
 	}
 	err = s.st.Tx(ctx, func(q store.Queries) error {
+		s.failpointAt(FailpointBeforeConsume)
 		if err := q.RedeemAuthorizationCode(ctx, hash, grantID, now); err != nil {
 			return err
 		}
 		if g != nil {
-			return q.CreateOAuthGrant(ctx, g)
+			if err := q.CreateOAuthGrant(ctx, g); err != nil {
+				return err
+			}
+			s.failpointAt(FailpointAfterGrantInsert)
 		}
 		return nil
 	})
@@ -260,6 +264,7 @@ func (s *Service) redeemCode(ctx context.Context, c *store.OAuthClient, in *Toke
 	if !valid {
 		return nil, invalidGrant()
 	}
+	s.failpointAt(FailpointBeforeResponse)
 	return tok, nil
 }
 

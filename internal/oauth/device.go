@@ -441,10 +441,15 @@ func (s *Service) redeemDevice(ctx context.Context, c *store.OAuthClient, device
 	}
 	g, tok := s.newGrant(c, sess, c.Scopes, store.GrantFromDeviceCode, now)
 	err = s.st.Tx(ctx, func(q store.Queries) error {
+		s.failpointAt(FailpointBeforeConsume)
 		if err := q.RedeemDeviceAuthorization(ctx, hash, c.ClientID, g.GrantID, now); err != nil {
 			return err
 		}
-		return q.CreateOAuthGrant(ctx, g)
+		if err := q.CreateOAuthGrant(ctx, g); err != nil {
+			return err
+		}
+		s.failpointAt(FailpointAfterGrantInsert)
+		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		// Another poll redeemed it first.
@@ -454,6 +459,7 @@ func (s *Service) redeemDevice(ctx context.Context, c *store.OAuthClient, device
 		return nil, fmt.Errorf("redeem device code: %w", err)
 	}
 	s.polls.decided(hash)
+	s.failpointAt(FailpointBeforeResponse)
 	return tok, nil
 }
 

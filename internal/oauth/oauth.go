@@ -102,7 +102,37 @@ type Config struct {
 	PublicURL string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Failpoint, when set, is called with a Failpoint… name at each
+	// crash-consistency point of CreateToken (SECURITY.md §4.1); the
+	// storage-fault tests set it to SIGKILL their child server there. Only
+	// tests set it: cmd/idcenter has no flag or variable for it, so a
+	// production binary cannot be made to stop at one, and nil costs one
+	// comparison.
+	Failpoint func(name string)
 }
+
+// Failpoints of CreateToken (see Config.Failpoint). The redemption of a
+// device code or an authorization code is one transaction that consumes
+// the code and then inserts the grant (the token's durable half: an
+// access or refresh token is valid only while its grant row is);
+// refreshing is one transaction that rotates the grant's refresh token.
+const (
+	// FailpointBeforeConsume is inside the redemption transaction, before
+	// the code is marked redeemed.
+	FailpointBeforeConsume = "redeem/before-consume"
+	// FailpointAfterGrantInsert is inside the redemption transaction,
+	// after the code is consumed and the grant inserted, before COMMIT.
+	FailpointAfterGrantInsert = "redeem/after-grant-insert"
+	// FailpointBeforeRotate is inside the refresh transaction, before the
+	// refresh token is rotated.
+	FailpointBeforeRotate = "refresh/before-rotate"
+	// FailpointAfterRotate is inside the refresh transaction, after the
+	// rotation, before COMMIT.
+	FailpointAfterRotate = "refresh/after-rotate"
+	// FailpointBeforeResponse is after the commit of any grant, before
+	// CreateToken returns: nothing but encoding the response is left.
+	FailpointBeforeResponse = "token/before-response"
+)
 
 // Service implements sso-oidc. It is safe for concurrent use.
 type Service struct {
@@ -132,6 +162,8 @@ type Service struct {
 	registerLimit *ratelimit.Limiter // RegisterClient, one bucket for the replica
 	deviceLimit   *ratelimit.Limiter // StartDeviceAuthorization, per client
 	guessLimit    *ratelimit.Limiter // failed user-code lookups, one bucket
+
+	failpoint func(name string) // nil outside tests
 }
 
 // New returns a Service on st, sealing tokens with kr and finding sign-in
@@ -156,9 +188,17 @@ func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Servi
 		registerLimit: ratelimit.New(RegisterBurst, RegisterPerSecond, now),
 		deviceLimit:   ratelimit.New(DeviceBurst, DevicePerSecond, now),
 		guessLimit:    ratelimit.New(GuessBurst, GuessRate, now),
+		failpoint:     cfg.Failpoint,
 	}
 	s.hashers.New = func() any { return hmac.New(sha256.New, s.hashKey) }
 	return s
+}
+
+// failpointAt calls the test failpoint name, if one is set (Config.Failpoint).
+func (s *Service) failpointAt(name string) {
+	if s.failpoint != nil {
+		s.failpoint(name)
+	}
 }
 
 // hash returns the keyed hash (hex) under which a secret of a kind is

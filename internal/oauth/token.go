@@ -197,7 +197,12 @@ func (s *Service) refresh(ctx context.Context, c *store.OAuthClient, token strin
 	tok := s.accessToken(g, scopes, now, true)
 	tok.RefreshToken = s.sealRefresh(g.GrantID, gen+1)
 	err = s.st.Tx(ctx, func(q store.Queries) error {
-		return q.RotateRefreshToken(ctx, g.GrantID, gen, hash, s.hash(hashRefresh, tok.RefreshToken), now)
+		s.failpointAt(FailpointBeforeRotate)
+		if err := q.RotateRefreshToken(ctx, g.GrantID, gen, hash, s.hash(hashRefresh, tok.RefreshToken), now); err != nil {
+			return err
+		}
+		s.failpointAt(FailpointAfterRotate)
+		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		// A concurrent refresh with the same token won the rotation.
@@ -209,6 +214,7 @@ func (s *Service) refresh(ctx context.Context, c *store.OAuthClient, token strin
 	if err != nil {
 		return nil, fmt.Errorf("rotate refresh token: %w", err)
 	}
+	s.failpointAt(FailpointBeforeResponse)
 	return tok, nil
 }
 

@@ -51,6 +51,9 @@ type Options struct {
 	// PasswordHashCPU is how many CPUs' worth of time password hashing may
 	// use on average (0: auth.DefaultHashShare).
 	PasswordHashCPU float64
+	// Failpoint is oauth.Config.Failpoint: for crash-consistency tests
+	// only, nil otherwise.
+	Failpoint func(name string)
 }
 
 // Server is a bootstrapped idcenter: its services and its HTTP handler.
@@ -137,7 +140,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 
 	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: o.Now,
-		DevicePolicy: s.auth, IdentityStoreID: boot.instance.IdentityStoreID})
+		DevicePolicy: s.auth, IdentityStoreID: boot.instance.IdentityStoreID, Failpoint: o.Failpoint})
 	// Sessions ended here (sign-out, admin revocation, password or MFA
 	// reset) stop their OAuth tokens on this replica at once.
 	s.auth.OnSessionsEnded(s.oauth.SessionsEnded)
