@@ -3,6 +3,9 @@
 # the export line for IDCENTER_TEST_POSTGRES. Usage:
 #   eval "$(scripts/pg.sh start DIR)"   # DIR is created and owned by the cluster
 #   scripts/pg.sh stop DIR
+#   scripts/pg.sh resume DIR            # starts a stopped cluster again, on its port
+# stop is an immediate shutdown (like a crash: no checkpoint); resume lets
+# tests take the database away and bring it back (SECURITY.md ST-05).
 set -euo pipefail
 cmd=${1:?start|stop}
 dir=${2:?directory}
@@ -16,10 +19,15 @@ start)
   mkdir -p "$dir"
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  echo "$port" >"$dir/port"
   as_pg "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1
+  "$0" resume "$dir"
+  echo "export IDCENTER_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"
+  ;;
+resume)
+  port=$(cat "$dir/port")
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" start >/dev/null
-  echo "export IDCENTER_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"
   ;;
 stop)
   as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
