@@ -189,6 +189,21 @@ func loginClient(t *testing.T, env *testenv.Env, w *world) (*ssooidc.CreateToken
 // loginWith is loginClient with the sso-oidc client built from cfg.
 func loginWith(t *testing.T, env *testenv.Env, w *world, cfg aws.Config) (*ssooidc.CreateTokenOutput, *ssooidc.RegisterClientOutput) {
 	t.Helper()
+	oc := ssooidc.NewFromConfig(cfg)
+	reg, d := approvedDevice(t, env, signInUser(t, env, w), oc)
+	tok, err := oc.CreateToken(t.Context(), &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+		GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code"), DeviceCode: d.DeviceCode})
+	if err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	return tok, reg
+}
+
+// signInUser gives the user a password and signs them in (MFA off for
+// the instance; the browser tests cover MFA). Setting the password ends
+// the user's other sessions.
+func signInUser(t *testing.T, env *testenv.Env, w *world) *idc.Session {
+	t.Helper()
 	ctx := t.Context()
 	a := env.Server.Auth()
 	if _, err := a.UpdateSettings(ctx, env.IdentityStoreID, auth.SettingsUpdate{MFAMode: store.MFADisabled}); err != nil {
@@ -201,7 +216,14 @@ func loginWith(t *testing.T, env *testenv.Env, w *world, cfg aws.Config) (*ssooi
 	if err != nil || res.Session == nil {
 		t.Fatalf("SignIn = %+v, %v", res, err)
 	}
-	oc := ssooidc.NewFromConfig(cfg)
+	return res.Session.Session
+}
+
+// approvedDevice registers a client with oc and starts a device
+// authorization that the signed-in session sess approves, ready to redeem.
+func approvedDevice(t *testing.T, env *testenv.Env, sess *idc.Session, oc *ssooidc.Client) (*ssooidc.RegisterClientOutput, *ssooidc.StartDeviceAuthorizationOutput) {
+	t.Helper()
+	ctx := t.Context()
 	reg, err := oc.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-test"), ClientType: aws.String("public"),
 		Scopes: []string{"sso:account:access"}})
 	if err != nil {
@@ -212,13 +234,8 @@ func loginWith(t *testing.T, env *testenv.Env, w *world, cfg aws.Config) (*ssooi
 	if err != nil {
 		t.Fatalf("StartDeviceAuthorization: %v", err)
 	}
-	if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, res.Session.Session); err != nil {
+	if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess); err != nil {
 		t.Fatalf("ApproveDevice: %v", err)
 	}
-	tok, err := oc.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
-		GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code"), DeviceCode: d.DeviceCode})
-	if err != nil {
-		t.Fatalf("CreateToken: %v", err)
-	}
-	return tok, reg
+	return reg, d
 }
