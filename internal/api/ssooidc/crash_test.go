@@ -2,6 +2,7 @@ package ssooidc_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -66,6 +67,9 @@ type crashChild struct {
 	AdminKeyID  string
 	AdminSecret string
 	Failpoint   string // "" for none
+	// DiskFull makes the child refuse every file write after SIGUSR2,
+	// until SIGUSR1 (see diskfull_test.go).
+	DiskFull bool
 }
 
 func TestMain(m *testing.M) {
@@ -132,6 +136,12 @@ func runCrashChild(spec string) int {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		os.Exit(3)
 	}()
+	if c.DiskFull {
+		if err := diskFullSignals(); err != nil {
+			fmt.Fprintln(os.Stderr, "crash child:", err)
+			return 1
+		}
+	}
 	fmt.Printf("listening %s\n", url)
 	err = http.Serve(l, srv.Handler())
 	fmt.Fprintln(os.Stderr, "crash child: serve:", err)
@@ -221,21 +231,35 @@ func (cs *crashStore) liveGrants(t *testing.T, clientID string) int {
 
 // child is a running child server.
 type child struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error // from Wait, once done is closed
+	URL   string
+	cmd   *exec.Cmd
+	lines chan string // what it prints after "listening"
+	done  chan struct{}
+	err   error // from Wait, once done is closed
 }
 
 // startChild starts a child server on cs with the given failpoint and the
 // administrator key of env (the set-up server's).
 func (cs *crashStore) startChild(t *testing.T, env *testenv.Env, failpoint string) *child {
 	t.Helper()
-	spec, _ := json.Marshal(crashChild{Backend: cs.backend, DB: cs.db, MasterKey: keys.Encode(cs.master),
+	return cs.startChildSpec(t, crashChild{Backend: cs.backend, DB: cs.db, MasterKey: keys.Encode(cs.master),
 		AdminKeyID: env.AdminKeyID, AdminSecret: env.AdminSecret, Failpoint: failpoint})
+}
+
+func (cs *crashStore) startChildSpec(t *testing.T, c crashChild) *child {
+	t.Helper()
+	spec, _ := json.Marshal(c)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+string(spec))
-	cmd.Stderr = os.Stderr
+	// The child's log (its expected internal errors included) is shown
+	// only if the test fails.
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("child server log:\n%s", logs.String())
+		}
+	})
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -247,30 +271,61 @@ func (cs *crashStore) startChild(t *testing.T, env *testenv.Env, failpoint strin
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd, done: make(chan struct{})}
-	urls := make(chan string, 1)
+	ch := &child{cmd: cmd, lines: make(chan string, 16), done: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
-				urls <- u
+			select {
+			case ch.lines <- sc.Text():
+			default: // nobody is waiting for it
 			}
 		}
-		c.err = cmd.Wait()
-		close(c.done)
+		ch.err = cmd.Wait()
+		close(ch.done)
 	}()
 	t.Cleanup(func() {
 		stdin.Close()
-		c.kill()
+		ch.kill()
 	})
-	select {
-	case c.URL = <-urls:
-	case <-c.done:
-		t.Fatalf("child server exited before serving: %v", c.err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("child server not serving after 30 s")
+	line := ch.next(t)
+	u, ok := strings.CutPrefix(line, "listening ")
+	if !ok {
+		t.Fatalf("child server printed %q before serving", line)
 	}
-	return c
+	ch.URL = u
+	return ch
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// next returns the next line the child prints.
+func (c *child) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case l := <-c.lines:
+		return l
+	case <-c.done:
+		t.Fatalf("child server exited: %v", c.err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("child server silent for 30 s")
+	}
+	return ""
 }
 
 // kill SIGKILLs the child (by its PID) and waits for it.
@@ -340,11 +395,11 @@ func crash(t *testing.T, cs *crashStore, env *testenv.Env, failpoint string,
 	return nil, false
 }
 
-// tokenWorks reports whether the portal API (sso ListAccounts) accepts an
-// access token.
-func tokenWorks(t *testing.T, env *testenv.Env, accessToken string) bool {
+// tokenWorks reports whether the portal API (sso ListAccounts) of the
+// server cfg points at accepts an access token.
+func tokenWorks(t *testing.T, cfg aws.Config, accessToken string) bool {
 	t.Helper()
-	cfg := env.AWSConfig.Copy()
+	cfg = cfg.Copy()
 	cfg.Credentials = aws.AnonymousCredentials{}
 	_, err := sso.NewFromConfig(cfg).ListAccounts(t.Context(), &sso.ListAccountsInput{AccessToken: aws.String(accessToken)})
 	if err != nil && code(err) != "UnauthorizedException" {
@@ -370,7 +425,7 @@ func checkRedeemed(t *testing.T, cs *crashStore, failpoint string, clientID stri
 	t.Helper()
 	grants := cs.liveGrants(t, clientID)
 	env, _ := cs.serve(t)
-	if got != nil && !tokenWorks(t, env, aws.ToString(got.AccessToken)) {
+	if got != nil && !tokenWorks(t, env.AWSConfig, aws.ToString(got.AccessToken)) {
 		t.Errorf("%s: the access token the client got with its 200 does not work after the restart", failpoint)
 	}
 	err := redeem(env)
@@ -514,10 +569,10 @@ func TestCrashRefreshRotation(t *testing.T) {
 						tok3, err := c.CreateToken(t.Context(), refresh(tok2.RefreshToken))
 						if err != nil {
 							t.Errorf("%s: the refresh token the client got with its 200 does not work after the restart: %v", fp, err)
-						} else if !tokenWorks(t, env2, aws.ToString(tok3.AccessToken)) {
+						} else if !tokenWorks(t, env2.AWSConfig, aws.ToString(tok3.AccessToken)) {
 							t.Errorf("%s: the access token refreshed with it does not work", fp)
 						}
-						if !tokenWorks(t, env2, aws.ToString(tok2.AccessToken)) {
+						if !tokenWorks(t, env2.AWSConfig, aws.ToString(tok2.AccessToken)) {
 							t.Errorf("%s: the access token the client got with its 200 does not work after the restart", fp)
 						}
 						rt2Valid = err == nil
