@@ -359,8 +359,8 @@ func crashConfig(env *testenv.Env, url string) aws.Config {
 	return cfg
 }
 
-// crashPoints are the failpoints of a kind of CreateToken call, and
-// "acked" (killed right after the client saw 200).
+// acked stands among the failpoints for "no failpoint: SIGKILL the child
+// as soon as the client has its 200".
 const acked = "acked"
 
 // crash runs one CreateToken call against a child that dies at failpoint
