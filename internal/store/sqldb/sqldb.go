@@ -55,9 +55,10 @@ type Dialect struct {
 type DB struct {
 	queries
 	w, r   *sql.DB
-	wc, rc *stmtCache    // nil unless the dialect caches statements
-	gw     *groupWriter  // nil unless the dialect uses group commit
-	ckpt   *checkpointer // nil unless CheckpointInBackground
+	wc, rc *stmtCache     // nil unless the dialect caches statements
+	gw     *groupWriter   // nil unless the dialect uses group commit
+	ckpt   *checkpointer  // nil unless CheckpointInBackground
+	ab     *assignBatcher // PostgreSQL's batched CreateAssignmentIfProvisioned
 	d      *Dialect
 	now    func() time.Time
 
@@ -91,6 +92,9 @@ func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
 	if d.Listen != nil {
 		db.reps = newReplicas(db, d.Listen, d.ReplicaLease)
 	}
+	if d.Name == "postgres" {
+		db.ab = newAssignBatcher(db)
+	}
 	return db, nil
 }
 
@@ -109,6 +113,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (db *DB) Close() error {
+	if db.ab != nil {
+		db.ab.close()
+	}
 	if db.reps != nil {
 		db.reps.close()
 	}
@@ -225,6 +232,13 @@ func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
+		// A function that panics must not leave its transaction open:
+		// the connection, and every lock the transaction took, would be
+		// held for ever.
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
 		if err != nil {
 			_ = tx.Rollback()
 		}

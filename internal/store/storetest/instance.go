@@ -217,6 +217,22 @@ func testInstances(t *testing.T, open Opener) {
 					}
 				}
 			}
+			// A transaction left open by a panic would still hold its
+			// row, and writing the same key again would wait for ever.
+			for i := range n {
+				if !panics(i) {
+					continue
+				}
+				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				err := s.Tx(wctx, func(q store.Queries) error {
+					_, err := q.PutSetting(wctx, key(i), "again")
+					return err
+				})
+				cancel()
+				if err != nil {
+					t.Fatalf("writing %s again after its Tx panicked: %v (the panicked transaction was left open)", key(i), err)
+				}
+			}
 		}
 	})
 	t.Run("CancelledContextChangesNothing", func(t *testing.T) {
