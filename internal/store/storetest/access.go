@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"slices"
 	"testing"
 	"time"
@@ -340,6 +341,91 @@ func testAccess(t *testing.T, open Opener) {
 		}
 		if recorded(o) {
 			t.Error("missing group: the status of the refused create was kept")
+		}
+	})
+
+	t.Run("ConcurrentCreateAssignmentIfProvisioned", func(t *testing.T) {
+		// Creates arriving together (PostgreSQL writes them in one
+		// statement, SQLite in one group commit) each get exactly their
+		// own outcome: a missing principal fails only its own create, an
+		// unprovisioned pair writes nothing, and a create repeated in the
+		// same batch succeeds twice with one assignment.
+		t.Parallel()
+		f := newAccessFixture(t, open)
+		ctx := t.Context()
+		ps := f.permissionSet(t, "Batch")
+		f.provision(t, ps, f.a1)
+		var groups []string
+		for i := range 8 {
+			g := f.dir.group(fmt.Sprint("batch-", i))
+			f.dir.mustCreateGroup(t, g)
+			groups = append(groups, g.GroupID)
+		}
+		type create struct {
+			a        *idc.Assignment
+			o        *idc.OperationStatus
+			done     bool
+			err      error
+			wantDone bool
+			wantErr  error
+		}
+		// Round 3 has no missing principal, so its batch is written whole.
+		for round := range 4 {
+			var cs []*create
+			add := func(account, group string, wantDone bool, wantErr error) {
+				a := f.assignment(ps, account, idc.PrincipalGroup, group)
+				o := &idc.OperationStatus{RequestID: idc.NewResourceID("req"), InstanceARN: f.inst.InstanceARN, Kind: idc.OpCreateAssignment,
+					Status: idc.StatusSucceeded, AccountID: a.AccountID, PermissionSetARN: a.PermissionSetARN, PrincipalType: a.PrincipalType,
+					PrincipalID: a.PrincipalID, CreatedAt: f.now}
+				cs = append(cs, &create{a: a, o: o, wantDone: wantDone, wantErr: wantErr})
+			}
+			for i, g := range groups {
+				add(f.a1, g, true, nil)
+				if i%2 == round%2 {
+					add(f.a1, g, true, nil) // the same create twice at once
+				}
+				add(f.a2, g, false, nil) // not provisioned there
+				if i%3 == round {
+					add(f.a1, idc.NewResourceID(f.inst.IdentityStoreID), false, store.ErrReferenced)
+				}
+			}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for _, c := range cs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					c.done, c.err = f.s.CreateAssignmentIfProvisioned(ctx, c.a, c.o)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for _, c := range cs {
+				_, serr := f.s.GetOperationStatus(ctx, c.o.InstanceARN, c.o.Kind, c.o.RequestID)
+				switch {
+				case c.wantErr != nil:
+					if !errors.Is(c.err, c.wantErr) {
+						t.Errorf("round %d: create %s in %s = %v, %v; want %v", round, c.a.PrincipalID, c.a.AccountID, c.done, c.err, c.wantErr)
+					}
+					if serr == nil {
+						t.Errorf("round %d: refused create %s kept its status", round, c.a.PrincipalID)
+					}
+				case c.err != nil || c.done != c.wantDone:
+					t.Errorf("round %d: create %s in %s = %v, %v; want %v, nil", round, c.a.PrincipalID, c.a.AccountID, c.done, c.err, c.wantDone)
+				case c.wantDone && serr != nil:
+					t.Errorf("round %d: create %s in %s: status not recorded: %v", round, c.a.PrincipalID, c.a.AccountID, serr)
+				case !c.wantDone && serr == nil:
+					t.Errorf("round %d: unprovisioned create %s in %s recorded a status", round, c.a.PrincipalID, c.a.AccountID)
+				}
+			}
+			got := orgPageAll(t, func(p store.Page) ([]*idc.Assignment, error) { return f.s.ListAssignments(ctx, f.a1, ps.ARN, p) }, store.AssignmentCursor)
+			if len(got) != len(groups) {
+				t.Errorf("round %d: %d assignments in the provisioned account, want %d", round, len(got), len(groups))
+			}
+			if has, _ := f.s.HasAssignments(ctx, ps.ARN, f.a2); has {
+				t.Errorf("round %d: assignments written where the permission set is not provisioned", round)
+			}
 		}
 	})
 
