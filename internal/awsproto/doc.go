@@ -44,7 +44,11 @@
 //     Shape.PatternError.
 //   - Malformed JSON, trailing data, duplicate keys, a key that differs from a
 //     member only by case (encoding/json would match it), a wrong JSON type
-//     or a number that does not fit the Go type are SerializationException.
+//     or a number that does not fit the Go type are SerializationException
+//     (Smithy's convention for restJson1 and awsJson1.1 servers), as is a
+//     body over MaxBodyBytes (413), which is not read past the cap. A
+//     rest-json service whose model has a better exception for it maps it
+//     through RESTService.MalformedError (sso-oidc: InvalidRequestException).
 //     A rest-json header or query parameter that is not a value of its
 //     member's type is one too; a query form value that is not is
 //     InvalidParameterValue, a malformed form or list index

@@ -43,6 +43,15 @@ type RESTService struct {
 	// else its InvalidRequestException (sso-oidc, sso), else a
 	// ValidationException, all 400 with err.Error() as the message.
 	ValidationError func(err *InputError) *Error
+	// MalformedError, when set, turns the SerializationException of a
+	// request the protocol cannot read as the operation's input (malformed
+	// JSON, trailing data, a duplicate key or one that differs from a member
+	// only by case, nesting past the limit, a body over MaxBodyBytes, a value
+	// of the wrong JSON type) into the service's wire error. Nil keeps the
+	// SerializationException, status 400 (413 for an oversized body), which
+	// is Smithy's restJson1 convention for services that model nothing
+	// better. A nil result keeps it too.
+	MalformedError func(e *Error) *Error
 	// Auth, when set, authenticates requests of operations the model does
 	// not mark NoAuth. sso-oidc and sso need none: sso's bearer token is a
 	// modelled header member that handlers see.
@@ -221,17 +230,17 @@ func (s *RESTService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(p)
 			}
 			s.internal(ctx, op, fmt.Errorf("panic: %v", p))
-			WriteRESTError(w, s.Model, InternalError())
+			s.writeError(w, InternalError())
 		}
 	}()
 
 	rt, labels, pathKnown := s.match(r)
 	if rt == nil || s.Ops[rt.op] == nil {
 		if pathKnown {
-			WriteRESTError(w, s.Model, &Error{Code: CodeUnknownOperation, Message: fmt.Sprintf("The method %s is not allowed for %s.", r.Method, r.URL.Path), Status: http.StatusMethodNotAllowed})
+			s.writeError(w, &Error{Code: CodeUnknownOperation, Message: fmt.Sprintf("The method %s is not allowed for %s.", r.Method, r.URL.Path), Status: http.StatusMethodNotAllowed})
 			return
 		}
-		WriteRESTError(w, s.Model, &Error{Code: CodeUnknownOperation, Message: fmt.Sprintf("No operation matches %s %s.", r.Method, r.URL.Path), Status: http.StatusNotFound})
+		s.writeError(w, &Error{Code: CodeUnknownOperation, Message: fmt.Sprintf("No operation matches %s %s.", r.Method, r.URL.Path), Status: http.StatusNotFound})
 		return
 	}
 	op = rt.op
@@ -240,10 +249,10 @@ func (s *RESTService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			WriteRESTError(w, s.Model, &Error{Code: CodeSerialization, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
+			s.writeError(w, &Error{Code: CodeSerialization, Message: fmt.Sprintf("The request body exceeds %d bytes.", MaxBodyBytes), Status: http.StatusRequestEntityTooLarge})
 			return
 		}
-		WriteRESTError(w, s.Model, SerializationError("The request body could not be read."))
+		s.writeError(w, SerializationError("The request body could not be read."))
 		return
 	}
 
@@ -251,11 +260,11 @@ func (s *RESTService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		actx, err := s.Auth.Authenticate(ctx, r, body)
 		if err != nil {
 			if e, ok := errors.AsType[*Error](err); ok {
-				WriteRESTError(w, s.Model, e)
+				s.writeError(w, e)
 				return
 			}
 			s.internal(ctx, op, err)
-			WriteRESTError(w, s.Model, InternalError())
+			s.writeError(w, InternalError())
 			return
 		}
 		ctx = actx
@@ -263,13 +272,13 @@ func (s *RESTService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	in, e := s.Model.bindREST(op, r, labels, body)
 	if e != nil {
-		WriteRESTError(w, s.Model, e)
+		s.writeError(w, e)
 		return
 	}
 	x := exchange{model: s.Model, mapErr: s.MapError, validationError: s.validationError, internal: s.internal}
 	out, e := x.run(ctx, o, s.Ops[op], in)
 	if e != nil {
-		WriteRESTError(w, s.Model, e)
+		s.writeError(w, e)
 		return
 	}
 	if o.Output == "" {
@@ -283,7 +292,7 @@ func (s *RESTService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ov, err := outputValue(out)
 	if err != nil {
 		s.internal(ctx, op, fmt.Errorf("encode %s output: %w", op, err))
-		WriteRESTError(w, s.Model, InternalError())
+		s.writeError(w, InternalError())
 		return
 	}
 	h := w.Header()
@@ -341,6 +350,17 @@ func hasBoundMembers(sh *Shape) bool {
 		}
 	}
 	return false
+}
+
+// writeError writes e, mapped through MalformedError when it is a
+// SerializationException.
+func (s *RESTService) writeError(w http.ResponseWriter, e *Error) {
+	if e.Code == CodeSerialization && s.MalformedError != nil {
+		if m := s.MalformedError(e); m != nil {
+			e = m
+		}
+	}
+	WriteRESTError(w, s.Model, e)
 }
 
 func (s *RESTService) internal(ctx context.Context, op string, err error) {

@@ -22,7 +22,23 @@ var _ API = (*Handler)(nil)
 // New returns the sso-oidc rest-json service backed by svc. Mount it with
 // Handler on each of its Routes.
 func New(svc *oauth.Service) *awsproto.RESTService {
-	return NewRESTService(&Handler{svc: svc}, MapError)
+	s := NewRESTService(&Handler{svc: svc}, MapError)
+	s.MalformedError = malformedError
+	return s
+}
+
+// malformedError answers a body that cannot be read as the operation's
+// input (SECURITY.md TK-17) with InvalidRequestException, status 400, and
+// awsproto's message. The sso-oidc model lists InvalidRequestException for
+// every operation ("something is wrong with the input to the request")
+// and no SerializationException, so the SDKs parse it into their modelled
+// type (types.InvalidRequestException, error "invalid_request"), and RFC
+// 6749 §5.2 names invalid_request for a request that "repeats a parameter
+// ... or is otherwise malformed". The 400 is the shape's modelled status,
+// also for a body over awsproto.MaxBodyBytes: the body is still cut off
+// there, unread.
+func malformedError(e *awsproto.Error) *awsproto.Error {
+	return &awsproto.Error{Code: "InvalidRequestException", Message: e.Message, Status: http.StatusBadRequest}
 }
 
 // NoStore wraps the service so that every response carries
