@@ -43,5 +43,14 @@
 // The rate limits (RegisterClient, StartDeviceAuthorization per client,
 // failed user-code lookups) are per replica too.
 //
+// Expiry (device codes, authorization codes, access tokens, sessions, the
+// refresh retry grace) is decided by comparing stored or sealed instants
+// with Config.Now, so replicas must share that clock or a code would flap
+// between valid and expired as a client's requests move between them
+// (SECURITY.md MR-07). internal/server passes one that follows the
+// database's clock whenever other replicas share the database (see
+// internal/server/clock.go): replicas then agree to within milliseconds
+// however far apart their own clocks are. A lone replica uses its own.
+//
 // oauth imports idc, store and keys; never net/http, awsproto or an edge.
 package oauth

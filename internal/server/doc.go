@@ -8,4 +8,10 @@
 //	GET  /readyz      readiness: the store answers
 //
 // Every request gets a request ID, one access-log line and panic recovery.
+//
+// Every service reads one clock: the local one while the server is alone on
+// its database, the database server's (estimated from the local clock and
+// re-measured every ClockSampleInterval) while other replicas share it, so
+// that replicas whose clocks are minutes apart still agree on every expiry
+// to within milliseconds (clock.go; SECURITY.md MR-07).
 package server

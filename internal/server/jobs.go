@@ -33,9 +33,27 @@ type jobs struct {
 	wg     sync.WaitGroup
 }
 
-func (j *jobs) start(log *slog.Logger, sweepers map[string]sweeper, refreshers map[string]func(context.Context) error) {
+func (j *jobs) start(log *slog.Logger, sweepers map[string]sweeper, refreshers map[string]func(context.Context) error, clk *sharedClock) {
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
+	if clk.shared() {
+		j.wg.Add(1)
+		go func() {
+			defer j.wg.Done()
+			t := time.NewTicker(ClockSampleInterval)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				if err := clk.sample(ctx); err != nil && ctx.Err() == nil {
+					log.WarnContext(ctx, "clock sample failed", "err", err)
+				}
+			}
+		}()
+	}
 	j.wg.Add(2)
 	go func() {
 		defer j.wg.Done()

@@ -46,7 +46,9 @@ type Options struct {
 	// PublicURL is the external base URL used in links (verification URIs,
 	// invitations), without a trailing slash, e.g. http://127.0.0.1:8080.
 	PublicURL string
-	// Now is the clock (nil: time.Now).
+	// Now is the local clock (nil: time.Now). With other replicas on the
+	// same database the server follows the database's clock instead,
+	// measured against this one (see clock.go).
 	Now func() time.Time
 	// PasswordHashCPU is how many CPUs' worth of time password hashing may
 	// use on average (0: auth.DefaultHashShare).
@@ -81,6 +83,13 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
+	// One clock for every expiry decision, the database's when replicas
+	// share it (clock.go; SECURITY.md MR-07).
+	clk, err := newSharedClock(ctx, now, o.Store)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	now = clk.Now
 	boot, err := bootstrap(ctx, o.Store, o.Keys, o.AdminAccessKeyID, o.AdminSecretAccessKey, now())
 	if err != nil {
 		return nil, err
@@ -139,7 +148,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.Logger.ErrorContext(ctx, "internal error", "op", op, "request_id", awsproto.RequestID(ctx), "err", err)
 	}
 
-	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: o.Now,
+	s.oauth = oauth.New(o.Store, o.Keys, s.auth, oauth.Config{PublicURL: o.PublicURL, Now: now,
 		DevicePolicy: s.auth, IdentityStoreID: boot.instance.IdentityStoreID, Failpoint: o.Failpoint})
 	// Sessions ended here (sign-out, admin revocation, password or MFA
 	// reset) stop their OAuth tokens on this replica at once.
@@ -190,7 +199,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	})
 	s.handler = s.accessLog(mux)
 	s.jobs.start(o.Logger, map[string]sweeper{"auth": s.auth, "oauth": s.oauth, "access changes": sweepFunc(entitlements.PruneChanges)},
-		map[string]func(context.Context) error{"entitlement index": entitlements.SyncIndex})
+		map[string]func(context.Context) error{"entitlement index": entitlements.SyncIndex}, clk)
 	return s, nil
 }
 

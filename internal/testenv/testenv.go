@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -53,6 +54,8 @@ type Options struct {
 	MasterKey []byte
 	// Logger defaults to a discarding logger.
 	Logger *slog.Logger
+	// Now is the server's local clock (server.Options.Now; nil: time.Now).
+	Now func() time.Time
 }
 
 // Backends runs fn once per backend, as parallel subtests "sqlite" and
@@ -123,6 +126,7 @@ func NewWith(t testing.TB, backend string, o Options) *Env {
 		AdminAccessKeyID:     keyID,
 		AdminSecretAccessKey: secret,
 		PublicURL:            "http://" + hs.Listener.Addr().String(),
+		Now:                  o.Now,
 	})
 	if err != nil {
 		hs.Close()

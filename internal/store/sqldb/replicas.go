@@ -126,6 +126,9 @@ type replicas struct {
 	validWall  atomic.Int64
 	seq        atomic.Uint64
 
+	// npeers is len(peers), readable without mu (HasPeers is on hot paths).
+	npeers atomic.Int32
+
 	mu    sync.Mutex
 	peers map[string]uint64 // peer id → the epoch it was last added at
 	// epoch moves whenever a peer is added and at every session start, so
@@ -500,6 +503,7 @@ func (r *replicas) forgetExpired(ctx context.Context) error {
 func (r *replicas) addPeer(id string) {
 	r.epoch++
 	r.peers[id] = r.epoch
+	r.npeers.Store(int32(len(r.peers)))
 }
 
 // forget drops a replica that left or whose lease ran out.
@@ -507,6 +511,7 @@ func (r *replicas) forget(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.peers, id)
+	r.npeers.Store(int32(len(r.peers)))
 	for _, w := range r.waits {
 		r.drop(w, id)
 	}

@@ -193,6 +193,28 @@ func (db *DB) ReplicaState() (coherent, valid bool, peers int) {
 	return true, db.reps.valid(), len(db.reps.peers)
 }
 
+var _ store.SharedClock = (*DB)(nil)
+
+// DatabaseTime implements store.SharedClock: PostgreSQL's
+// clock_timestamp(); errors.ErrUnsupported on a database without replica
+// coherence (SQLite), which no other replica shares.
+func (db *DB) DatabaseTime(ctx context.Context) (time.Time, error) {
+	if db.reps == nil {
+		return time.Time{}, errors.ErrUnsupported
+	}
+	var t time.Time
+	if err := db.r.QueryRowContext(ctx, `SELECT clock_timestamp()`).Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("read database time: %w", err)
+	}
+	return t, nil
+}
+
+// HasPeers implements store.SharedClock: whether this replica knows a peer
+// with a live lease (see replicas.go).
+func (db *DB) HasPeers() bool {
+	return db.reps != nil && db.reps.npeers.Load() > 0
+}
+
 func (db *DB) runTx(ctx context.Context, fn func(q store.Queries) error) error {
 	if db.gw != nil {
 		return db.gw.submit(ctx, fn)
