@@ -45,6 +45,8 @@ const ClockSampleInterval = 10 * time.Second
 // estimate's error is up to half of it.
 const maxClockSampleRTT = 100 * time.Millisecond
 
+var errSlowSample = errors.New("database clock readings too slow to trust")
+
 // sharedClock is the clock of all of a server's services (see above). It
 // is safe for concurrent use.
 type sharedClock struct {
@@ -64,9 +66,13 @@ func newSharedClock(ctx context.Context, local func() time.Time, st store.Store)
 		return c, nil
 	}
 	c.db = sc
-	if err := c.sample(ctx); errors.Is(err, errors.ErrUnsupported) {
+	switch err := c.sample(ctx); {
+	case errors.Is(err, errors.ErrUnsupported):
 		c.db = nil
-	} else if err != nil {
+	case errors.Is(err, errSlowSample):
+		// Not a reason to refuse to start: the offset stays zero (the
+		// local clock) until a sample succeeds.
+	case err != nil:
 		return nil, err
 	}
 	return c, nil
@@ -102,7 +108,7 @@ func (c *sharedClock) sample(ctx context.Context) error {
 		}
 	}
 	if best > maxClockSampleRTT {
-		return fmt.Errorf("database clock: fastest of three readings took %v; keeping the previous offset", best)
+		return fmt.Errorf("%w: fastest of three took %v; keeping the previous offset", errSlowSample, best)
 	}
 	c.offset.Store(int64(off))
 	return nil
