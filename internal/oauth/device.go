@@ -344,13 +344,18 @@ func (p *pollTable) decided(hash string) {
 	delete(p.m, hash)
 }
 
+// freePolls is how many first polls of a code are never too early (see
+// timed).
+const freePolls = 2
+
 // pollSlack tolerates network jitter: a poll may arrive this fraction of
 // the interval early.
 const pollSlack = 0.2
 
-// poll records a poll of a code the store just said is pending, at now,
-// and reports whether it came too early (see timed).
-func (p *pollTable) poll(hash, clientID string, now, expires time.Time) (tooFast bool) {
+// poll notes that the store just said a code is pending, at now, and, if
+// timing is set, records the poll and reports whether it came too early
+// (see timed).
+func (p *pollTable) poll(hash, clientID string, now, expires time.Time, timing bool) (tooFast bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.m[hash]
@@ -360,20 +365,46 @@ func (p *pollTable) poll(hash, clientID string, now, expires time.Time) (tooFast
 		p.m[hash] = st
 	}
 	st.pendingUntil = p.trust(now, expires)
-	return st.timed(now)
+	return timing && st.timed(now)
+}
+
+// pollRule is pollState.timed's rule, for the database to apply while
+// replicas share poll timing.
+var pollRule = store.PollRule{Interval: PollInterval, Step: SlowDownStep, Slack: pollSlack, Free: freePolls}
+
+// pollsShared reports whether polls are timed by the database rather than
+// in memory: while other replicas share the database (SECURITY.md MR-01).
+// A client that sends its polls round-robin to N replicas would otherwise
+// get N times the allowed rate, each replica seeing every N-th poll. The
+// database then holds one interval per code (an UNLOGGED row, one round
+// trip and no WAL flush per poll); a lone replica keeps it in memory and
+// writes nothing per poll. When peers come or go, a code's timing starts
+// afresh on the other side (two free polls at most).
+func (s *Service) pollsShared() bool { return s.sharedPolls != nil && s.peers.HasPeers() }
+
+// sharedPoll records a poll of a pending code in the database and returns
+// the answer to it.
+func (s *Service) sharedPoll(ctx context.Context, hash string, expires time.Time) error {
+	tooFast, err := s.sharedPolls.PollDevice(ctx, hash, expires, pollRule)
+	if err != nil {
+		return fmt.Errorf("time device poll: %w", err)
+	}
+	return pendingError(tooFast)
 }
 
 // pending answers a poll from memory when this replica knows the code of
 // clientID to be pending (see pollState.pendingUntil): known reports
-// whether it did, tooFast whether the poll came too early.
-func (p *pollTable) pending(hash, clientID string, now time.Time) (known, tooFast bool) {
+// whether it did, expires when the code expires and, if timing is set,
+// tooFast whether the poll came too early (without timing the poll is not
+// recorded here: the database times it; see Service.pollsShared).
+func (p *pollTable) pending(hash, clientID string, now time.Time, timing bool) (known bool, expires time.Time, tooFast bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := p.m[hash]
 	if st == nil || st.clientID != clientID || !now.Before(st.pendingUntil) || !now.Before(st.expires) {
-		return false, false
+		return false, time.Time{}, false
 	}
-	return true, st.timed(now)
+	return true, st.expires, timing && st.timed(now)
 }
 
 // timed records a poll at now and reports whether it came too early.
@@ -384,7 +415,7 @@ func (p *pollTable) pending(hash, clientID string, now time.Time) (known, tooFas
 // (RFC 8628 §3.5).
 func (st *pollState) timed(now time.Time) bool {
 	st.polls++
-	if st.polls > 2 && now.Sub(st.last) < time.Duration(float64(st.interval)*(1-pollSlack)) {
+	if st.polls > freePolls && now.Sub(st.last) < time.Duration(float64(st.interval)*(1-pollSlack)) {
 		st.interval += SlowDownStep
 		st.last = now
 		return true
@@ -408,7 +439,11 @@ func (s *Service) redeemDevice(ctx context.Context, c *store.OAuthClient, device
 	}
 	now := s.now()
 	hash := s.hash(hashDeviceCode, deviceCode)
-	if known, tooFast := s.polls.pending(hash, c.ClientID, now); known {
+	shared := s.pollsShared()
+	if known, expires, tooFast := s.polls.pending(hash, c.ClientID, now, !shared); known {
+		if shared {
+			return nil, s.sharedPoll(ctx, hash, expires)
+		}
 		return nil, pendingError(tooFast)
 	}
 	d, err := s.st.GetDeviceAuthorization(ctx, hash)
@@ -430,7 +465,11 @@ func (s *Service) redeemDevice(ctx context.Context, c *store.OAuthClient, device
 	case d.Status == store.DeviceDenied:
 		return nil, fail(CodeAccessDenied, "The user denied the authorization request")
 	case d.Status == store.DevicePending:
-		return nil, pendingError(s.polls.poll(hash, c.ClientID, now, d.ExpiresAt))
+		tooFast := s.polls.poll(hash, c.ClientID, now, d.ExpiresAt, !shared)
+		if shared {
+			return nil, s.sharedPoll(ctx, hash, d.ExpiresAt)
+		}
+		return nil, pendingError(tooFast)
 	}
 	sess, err := s.activeSession(ctx, d.SessionID, now)
 	if err != nil {

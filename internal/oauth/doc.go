@@ -30,10 +30,15 @@
 //
 // State lives in the store; single use (device codes, authorization codes,
 // refresh tokens) is decided by conditional updates in the database, so it
-// holds across replicas. Three things are per replica, in memory: poll
-// timing of pending device codes (no durable write per poll: a client whose
-// polls hop between replicas is held to the interval by each replica
-// separately); "still pending", trusted for PendingCacheTTL before the
+// holds across replicas. Poll timing of pending device codes (RFC 8628
+// §3.5 interval and slow_down) is kept in memory while a replica is alone
+// on its database, with no write per poll; while other replicas share the
+// database it is kept there instead (an UNLOGGED PostgreSQL row per code,
+// timed by the database's clock: one round trip and no WAL flush per
+// poll), so a client whose polls hop between replicas is held to one
+// interval, not one per replica (SECURITY.md MR-01; see
+// Service.pollsShared). Three things are per replica, in memory: "still
+// pending", trusted for PendingCacheTTL before the
 // store is read again, so an approval on another replica reaches the poller
 // within that time (on a store that is its database's only writer, such as
 // the embedded SQLite, there is no other replica and a pending code is

@@ -150,6 +150,11 @@ type Service struct {
 	clients clientCache
 	polls   pollTable
 	bearers bearerCache
+	// sharedPolls and peers, when the store has them (PostgreSQL), move
+	// poll timing into the database while other replicas share it
+	// (SECURITY.md MR-01; see pollsShared).
+	sharedPolls store.DevicePolls
+	peers       store.SharedClock
 
 	devicePolicy DevicePolicy
 	portalStore  string
@@ -191,6 +196,11 @@ func New(st store.Store, kr *keys.Keyring, sessions Sessions, cfg Config) *Servi
 		failpoint:     cfg.Failpoint,
 	}
 	s.hashers.New = func() any { return hmac.New(sha256.New, s.hashKey) }
+	if dp, ok := st.(store.DevicePolls); ok {
+		if sc, ok := st.(store.SharedClock); ok {
+			s.sharedPolls, s.peers = dp, sc
+		}
+	}
 	return s
 }
 

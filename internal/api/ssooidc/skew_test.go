@@ -20,12 +20,13 @@ import (
 // the machine's, which the database shares) in TestSkewedReplicas.
 const skew = 3 * time.Minute
 
-// skewedReplicas starts two servers on one fresh PostgreSQL database, B's
-// local clock skew ahead of A's, and waits until each knows the other as
-// a peer (each then follows the database's clock).
-func skewedReplicas(t *testing.T) (a, b *testenv.Env) {
+// twoReplicas starts two servers on one fresh PostgreSQL database (named
+// by the returned DSN), B's local clock bAhead of A's (and of the
+// machine's, which the database shares), and waits until each knows the
+// other as a peer.
+func twoReplicas(t *testing.T, bAhead time.Duration) (a, b *testenv.Env, dsn string) {
 	t.Helper()
-	dsn := testenv.PostgresDSN(t)
+	dsn = testenv.PostgresDSN(t)
 	open := func() *sqldb.DB {
 		st, err := postgres.Open(t.Context(), dsn)
 		if err != nil {
@@ -37,7 +38,7 @@ func skewedReplicas(t *testing.T) (a, b *testenv.Env) {
 	stA, stB := open(), open()
 	key := keys.Generate()
 	a = testenv.NewWith(t, "postgres", testenv.Options{Store: stA, MasterKey: key})
-	b = testenv.NewWith(t, "postgres", testenv.Options{Store: stB, MasterKey: key, Now: func() time.Time { return time.Now().Add(skew) }})
+	b = testenv.NewWith(t, "postgres", testenv.Options{Store: stB, MasterKey: key, Now: func() time.Time { return time.Now().Add(bAhead) }})
 	deadline := time.Now().Add(20 * time.Second)
 	for !stA.HasPeers() || !stB.HasPeers() {
 		if time.Now().After(deadline) {
@@ -45,7 +46,7 @@ func skewedReplicas(t *testing.T) (a, b *testenv.Env) {
 		}
 		time.Sleep(5 * time.Millisecond) // replica discovery has no event to wait on
 	}
-	return a, b
+	return a, b, dsn
 }
 
 // on returns f's client talking to env (another replica of the same
@@ -72,7 +73,7 @@ func (f *flow) on(env *testenv.Env) *flow {
 //     issues tokens.
 func TestSkewedReplicas(t *testing.T) {
 	t.Parallel()
-	a, b := skewedReplicas(t)
+	a, b, _ := twoReplicas(t, skew)
 	ctx := t.Context()
 
 	fa := newFlow(t, a, pkceRegistration(a))

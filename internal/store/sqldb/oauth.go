@@ -304,13 +304,18 @@ func (q queries) RevokeOAuthGrantsForSession(ctx context.Context, sessionID stri
 
 // DeleteExpiredOAuth implements store.OAuth.
 func (q queries) DeleteExpiredOAuth(ctx context.Context, before time.Time) (int64, error) {
-	var total int64
-	for _, stmt := range []string{
+	stmts := []string{
 		`DELETE FROM oauth_device_authorizations WHERE expires_at < $1`,
 		`DELETE FROM oauth_authorization_codes WHERE expires_at < $1`,
 		`DELETE FROM oauth_grants WHERE expires_at < $1`,
 		`DELETE FROM oauth_clients WHERE secret_expires_at < $1`,
-	} {
+	}
+	if q.d.Name == "postgres" {
+		// The replicas' shared poll timing (migration 0013); SQLite has none.
+		stmts = append(stmts, `DELETE FROM oauth_device_polls WHERE expires_at < $1`)
+	}
+	var total int64
+	for _, stmt := range stmts {
 		res, err := q.exec(ctx, stmt, ms(before))
 		if err != nil {
 			return total, err

@@ -215,6 +215,37 @@ func (db *DB) HasPeers() bool {
 	return db.reps != nil && db.reps.npeers.Load() > 0
 }
 
+var _ store.DevicePolls = (*DB)(nil)
+
+// pollDeviceSQL records one poll (see DB.PollDevice). Every expression of
+// the UPDATE reads the row as it was before the poll; clock_timestamp()
+// is the one clock of all replicas.
+const pollDeviceSQL = `INSERT INTO oauth_device_polls AS p (device_code_hash, last_ms, interval_ms, polls, slowed, expires_at)
+VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint, $2, 1, false, $3)
+ON CONFLICT (device_code_hash) DO UPDATE SET
+    slowed = p.polls >= $4 AND EXCLUDED.last_ms - p.last_ms < p.interval_ms * $5::float8,
+    interval_ms = CASE WHEN p.polls >= $4 AND EXCLUDED.last_ms - p.last_ms < p.interval_ms * $5::float8
+        THEN p.interval_ms + $6 ELSE p.interval_ms END,
+    polls = p.polls + 1,
+    last_ms = EXCLUDED.last_ms
+RETURNING slowed`
+
+// PollDevice implements store.DevicePolls on PostgreSQL (an UNLOGGED
+// table, migration 0013): one statement, atomic per device code however
+// many replicas poll it at once. errors.ErrUnsupported on SQLite.
+func (db *DB) PollDevice(ctx context.Context, hash string, expires time.Time, rule store.PollRule) (bool, error) {
+	if db.reps == nil {
+		return false, errors.ErrUnsupported
+	}
+	var slowed bool
+	err := db.w.QueryRowContext(ctx, pollDeviceSQL, hash, rule.Interval.Milliseconds(), ms(expires),
+		rule.Free, 1-rule.Slack, rule.Step.Milliseconds()).Scan(&slowed)
+	if err != nil {
+		return false, fmt.Errorf("record device poll: %w", err)
+	}
+	return slowed, nil
+}
+
 func (db *DB) runTx(ctx context.Context, fn func(q store.Queries) error) error {
 	if db.gw != nil {
 		return db.gw.submit(ctx, fn)
