@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type checkpointer struct {
 	commits func() uint64
 	stop    chan struct{}
 	stopped chan struct{}
+	once    sync.Once
 }
 
 // CheckpointInBackground makes c, a connection pool on the same SQLite
@@ -68,8 +70,13 @@ func (k *checkpointer) run(every time.Duration) {
 	}
 }
 
+// close stops the checkpointer; it is safe to call more than once.
 func (k *checkpointer) close() error {
-	close(k.stop)
-	<-k.stopped
-	return k.c.Close()
+	var err error
+	k.once.Do(func() {
+		close(k.stop)
+		<-k.stopped
+		err = k.c.Close()
+	})
+	return err
 }

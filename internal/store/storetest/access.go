@@ -3,8 +3,8 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
