@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/store"
@@ -370,17 +371,56 @@ func (q queries) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assig
 }
 
 // CreateAssignmentIfProvisioned implements store.Access outside a
-// transaction: on PostgreSQL concurrent creates are written together, one
-// statement committing alone for all of them (assignBatcher); on SQLite
+// transaction: on PostgreSQL the one statement runs on the write pool and
+// commits alone, which spares the BEGIN and COMMIT round trips; on SQLite
 // it goes through Tx, and so through the group writer.
 func (db *DB) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assignment, o *idc.OperationStatus) (done bool, err error) {
-	if db.ab != nil {
-		return db.ab.submit(ctx, a, o)
+	if db.d.Name != "postgres" {
+		err = db.Tx(ctx, func(q store.Queries) error {
+			done, err = q.CreateAssignmentIfProvisioned(ctx, a, o)
+			return err
+		})
+		return done, err
 	}
-	err = db.Tx(ctx, func(q store.Queries) error {
+	var ex execer = db.w
+	if db.wc != nil {
+		ex = cachedDB{db.wc}
+	}
+	q := queries{ex: ex, d: db.d}
+	for i := range 8 {
+		var ticket commitTicket
+		if db.reps != nil {
+			ticket = db.reps.start()
+		}
 		done, err = q.CreateAssignmentIfProvisioned(ctx, a, o)
-		return err
-	})
+		switch {
+		case err == nil && done:
+			// The statement committed an assignment: count it, and let
+			// the other replicas hear of it before answering.
+			db.commits.Add(1)
+			if db.reps != nil {
+				db.reps.afterCommit(ctx, ticket)
+			}
+		case err != nil && !db.definite(err):
+			// The outcome is unknown (it may have committed as the
+			// connection failed): count it and tell the peers.
+			db.commits.Add(1)
+			if db.reps != nil {
+				db.reps.uncertain(ctx, ticket)
+			}
+		}
+		if err == nil || !db.d.IsRetryable(err) || ctx.Err() != nil {
+			return done, err
+		}
+		// A deadlock victim: back off as Tx does, then retry.
+		t := time.NewTimer(time.Duration(1<<i) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-t.C:
+		}
+	}
 	return done, err
 }
 

@@ -55,10 +55,9 @@ type Dialect struct {
 type DB struct {
 	queries
 	w, r   *sql.DB
-	wc, rc *stmtCache     // nil unless the dialect caches statements
-	gw     *groupWriter   // nil unless the dialect uses group commit
-	ckpt   *checkpointer  // nil unless CheckpointInBackground
-	ab     *assignBatcher // PostgreSQL's batched CreateAssignmentIfProvisioned
+	wc, rc *stmtCache    // nil unless the dialect caches statements
+	gw     *groupWriter  // nil unless the dialect uses group commit
+	ckpt   *checkpointer // nil unless CheckpointInBackground
 	d      *Dialect
 	now    func() time.Time
 
@@ -92,9 +91,6 @@ func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
 	if d.Listen != nil {
 		db.reps = newReplicas(db, d.Listen, d.ReplicaLease)
 	}
-	if d.Name == "postgres" {
-		db.ab = newAssignBatcher(db)
-	}
 	return db, nil
 }
 
@@ -113,9 +109,6 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close implements store.Store.
 func (db *DB) Close() error {
-	if db.ab != nil {
-		db.ab.close()
-	}
 	if db.reps != nil {
 		db.reps.close()
 	}
@@ -284,15 +277,13 @@ func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	ended := false // committed, or its COMMIT failed
 	defer func() {
-		// A function that panics must not leave its transaction open:
-		// the connection, and every lock the transaction took, would be
-		// held for ever.
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
+		// Whatever ends the function without reaching COMMIT — an error,
+		// a panic, runtime.Goexit (t.FailNow in a test) — must not leave
+		// the transaction open: its connection, and every lock it took,
+		// would be held for ever.
+		if !ended {
 			_ = tx.Rollback()
 		}
 	}()
@@ -309,6 +300,7 @@ func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error
 			return err
 		}
 	}
+	ended = true
 	if err = tx.Commit(); err != nil {
 		if !db.d.IsRetryable(err) {
 			// The outcome is unknown (the connection failed, or the
