@@ -21,9 +21,18 @@ func foldKey(s string) string { return strings.ToLower(s) }
 // forUpdate is the locking clause for read-modify-write reads: PostgreSQL
 // locks the row; SQLite has no row locks and needs none, because its
 // transactions begin IMMEDIATE on the single writer connection.
+//
+// The lock is FOR NO KEY UPDATE, not FOR UPDATE: it excludes every other
+// writer of the row but not the KEY SHARE lock a foreign-key check takes
+// on it. With FOR UPDATE, provisioning a permission set (which locks it)
+// deadlocked with a CreateAccountAssignment that held the pair's
+// provisioned role and then checked the permission set's key; nothing
+// that locks here changes a key, and a DELETE after it takes the stronger
+// lock itself (a child inserted meanwhile then fails the delete's foreign
+// key, which DeletePermissionSet reports as in use).
 func (q queries) forUpdate() string {
 	if q.d.Name == "postgres" {
-		return " FOR UPDATE"
+		return " FOR NO KEY UPDATE"
 	}
 	return ""
 }

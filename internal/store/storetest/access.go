@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -426,6 +427,51 @@ func testAccess(t *testing.T, open Opener) {
 			if has, _ := f.s.HasAssignments(ctx, ps.ARN, f.a2); has {
 				t.Errorf("round %d: assignments written where the permission set is not provisioned", round)
 			}
+		}
+	})
+
+	t.Run("LockedPermissionSetDoesNotBlockCreates", func(t *testing.T) {
+		// A transaction that locks a permission set to change it (as
+		// provisioning does) must not hold up an assignment create on a
+		// provisioned pair: the create's foreign-key check on the
+		// permission set takes a key-share lock, which the read-modify-
+		// write lock must not exclude. With FOR UPDATE it did, and
+		// provisioning, which then updates the pair's role, deadlocked
+		// with a create holding that role. (SQLite has one writer: any
+		// open transaction holds up every other.)
+		t.Parallel()
+		f := newAccessFixture(t, open)
+		if f.s.Backend() != "postgres" {
+			t.Skip("SQLite runs one write transaction at a time")
+		}
+		ctx := t.Context()
+		ps := f.permissionSet(t, "Locked")
+		f.provision(t, ps, f.a1)
+		locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			held <- f.s.Tx(ctx, func(q store.Queries) error {
+				if _, err := q.GetPermissionSetForUpdate(ctx, ps.ARN); err != nil {
+					return err
+				}
+				close(locked)
+				<-release
+				return nil
+			})
+		}()
+		<-locked
+		a := f.assignment(ps, f.a1, idc.PrincipalUser, f.u1)
+		o := &idc.OperationStatus{RequestID: idc.NewResourceID("req"), InstanceARN: f.inst.InstanceARN, Kind: idc.OpCreateAssignment,
+			Status: idc.StatusSucceeded, AccountID: a.AccountID, PermissionSetARN: a.PermissionSetARN, PrincipalType: a.PrincipalType,
+			PrincipalID: a.PrincipalID, CreatedAt: f.now}
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		done, err := f.s.CreateAssignmentIfProvisioned(cctx, a, o)
+		cancel()
+		close(release)
+		if herr := <-held; herr != nil {
+			t.Fatalf("the locking transaction: %v", herr)
+		}
+		if !done || err != nil {
+			t.Errorf("CreateAssignmentIfProvisioned while the permission set is locked for update = %v, %v; want true, nil (it waited for the lock)", done, err)
 		}
 	})
 
