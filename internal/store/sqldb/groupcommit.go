@@ -122,15 +122,22 @@ func (g *groupWriter) run() {
 	}
 }
 
-// commit runs one batch, normally in one transaction. The first job of a
-// transaction runs without a savepoint: statements inside a savepoint
-// journal every page they first touch, which a batch of one (the common
-// case at low concurrency) would pay for nothing. If that first job fails,
-// its transaction is rolled back — it holds nothing else — and the rest of
-// the batch starts a new one.
+// commit runs one batch in one transaction, each job in a savepoint of
+// its own. (Running a batch's first job bare, without one, was tried: if
+// SQLite itself rolled the transaction back under that job — a full disk,
+// an I/O error — and the job swallowed the error, the next job's SAVEPOINT
+// would silently open a new transaction; a savepoint's RELEASE notices.)
+// The savepoint statements are prepared once, through the statement cache.
 func (g *groupWriter) commit(batch []*job) {
 	ctx := context.Background()
 	results := make([]result, len(batch))
+	fail := func(err error) {
+		for i := range results {
+			if results[i].err == nil && results[i].panic == nil {
+				results[i].err = err
+			}
+		}
+	}
 	var misses []string
 	defer func() {
 		for _, q := range misses {
@@ -140,63 +147,39 @@ func (g *groupWriter) commit(batch []*job) {
 			j.done <- results[i]
 		}
 	}()
-	for next := 0; next < len(batch); {
-		next = g.commitFrom(ctx, batch, results, next, &misses)
-	}
-}
-
-// commitFrom runs batch[from:] in one transaction and returns where the
-// next transaction must start: len(batch) once the transaction has ended,
-// or the job after a first job that failed and rolled it back.
-func (g *groupWriter) commitFrom(ctx context.Context, batch []*job, results []result, from int, misses *[]string) int {
-	fail := func(err error) int {
-		for i := from; i < len(batch); i++ {
-			if results[i].err == nil && results[i].panic == nil {
-				results[i].err = err
-			}
-		}
-		return len(batch)
-	}
 	tx, err := g.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fail(fmt.Errorf("begin: %w", err))
+		fail(fmt.Errorf("begin: %w", err))
+		return
 	}
-	q := queries{ex: cachedTx{tx: tx, c: g.cache, misses: misses, detach: true}, d: g.d}
-	bare := true // no job has run in tx yet
-	for i := from; i < len(batch); i++ {
-		j := batch[i]
+	q := queries{ex: cachedTx{tx: tx, c: g.cache, misses: &misses, detach: true}, d: g.d}
+	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			results[i].err = err
 			continue
 		}
-		if bare {
-			bare = false
-			if results[i] = run(j, q); results[i].err != nil || results[i].panic != nil {
-				_ = tx.Rollback()
-				return i + 1
-			}
-			continue
-		}
 		if _, err := q.ex.ExecContext(ctx, `SAVEPOINT batch_item`); err != nil {
 			_ = tx.Rollback()
-			return fail(fmt.Errorf("savepoint: %w", err))
+			fail(fmt.Errorf("savepoint: %w", err))
+			return
 		}
 		results[i] = run(j, q)
 		if results[i].err != nil || results[i].panic != nil {
 			if _, err := q.ex.ExecContext(ctx, `ROLLBACK TO batch_item`); err != nil {
 				_ = tx.Rollback()
-				return fail(fmt.Errorf("rollback to savepoint: %w", err))
+				fail(fmt.Errorf("rollback to savepoint: %w", err))
+				return
 			}
 		}
 		if _, err := q.ex.ExecContext(ctx, `RELEASE batch_item`); err != nil {
 			_ = tx.Rollback()
-			return fail(fmt.Errorf("release savepoint: %w", err))
+			fail(fmt.Errorf("release savepoint: %w", err))
+			return
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fail(fmt.Errorf("commit: %w", err))
+		fail(fmt.Errorf("commit: %w", err))
 	}
-	return len(batch)
 }
 
 // run calls a job's function. Its queries run on a context that is not

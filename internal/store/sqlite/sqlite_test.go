@@ -84,3 +84,56 @@ func countInFileAlone(t *testing.T, path, dst string) int {
 	}
 	return n
 }
+
+// A job whose statement made SQLite roll the whole group-commit
+// transaction back (RAISE(ROLLBACK) stands in for SQLITE_FULL, IOERR,
+// NOMEM) and which swallows the error must not let the next job of its
+// batch commit on its own while being reported failed: without a savepoint
+// around the first job, the next job's SAVEPOINT opened a fresh
+// transaction, its RELEASE committed it, and the batch's COMMIT failed.
+func TestGroupCommitNoticesRolledBackTransaction(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "idcenter.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER boom BEFORE INSERT ON settings WHEN NEW.name = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'boom'); END`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	// Keep the group writer busy so that A and B form the next batch.
+	started, release := make(chan struct{}), make(chan struct{})
+	blocker := make(chan error, 1)
+	go func() {
+		blocker <- s.Tx(ctx, func(q store.Queries) error { close(started); <-release; return nil })
+	}()
+	<-started
+	errA, errB := make(chan error, 1), make(chan error, 1)
+	go func() {
+		errA <- s.Tx(ctx, func(q store.Queries) error {
+			_, err := q.PutSetting(ctx, "boom", "v") // best effort: error ignored
+			t.Logf("A's swallowed error: %v", err)
+			return nil
+		})
+	}()
+	time.Sleep(50 * time.Millisecond)
+	go func() {
+		errB <- s.Tx(ctx, func(q store.Queries) error { _, err := q.PutSetting(ctx, "b-written", "v"); return err })
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	<-blocker
+	eA, eB := <-errA, <-errB
+	_, getErr := s.GetSetting(ctx, "b-written")
+	t.Logf("A: %v; B: %v; B's row present: %v", eA, eB, getErr == nil)
+	if eB != nil && getErr == nil {
+		t.Errorf("B was reported failed (%v) but its write committed", eB)
+	}
+}
