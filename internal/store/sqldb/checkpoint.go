@@ -45,6 +45,7 @@ func (k *checkpointer) run(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var done uint64
+	var failing bool // the last checkpoint failed (logged once per streak)
 	for {
 		select {
 		case <-k.stop:
@@ -58,8 +59,17 @@ func (k *checkpointer) run(every time.Duration) {
 		var busy, logged, copied int64
 		err := k.c.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logged, &copied)
 		if err != nil {
-			slog.Error("store: background checkpoint", "err", err)
+			// A full disk fails every tick: say so once, not ten times a
+			// second, and say when it recovers.
+			if !failing {
+				slog.Error("store: background checkpoint failing", "err", err)
+			}
+			failing = true
 			continue
+		}
+		if failing {
+			slog.Info("store: background checkpoint recovered")
+			failing = false
 		}
 		if copied == logged {
 			// Everything is in the database file; with more commits
