@@ -244,7 +244,15 @@ func scanAccessChange(rows *sql.Rows, seq *int64, c *store.AccessChange) error {
 func (db *DB) PruneAccessChanges(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := db.Tx(ctx, func(q store.Queries) error {
-		res, err := q.(queries).exec(ctx, `DELETE FROM access_changes WHERE created_at < $1`, ms(before))
+		query := `DELETE FROM access_changes WHERE created_at < $1`
+		if db.d.Name != "postgres" {
+			// seq is commit order here (migration 0015): delete the rows
+			// before the first one to keep, or all of them.
+			query = `DELETE FROM access_changes WHERE seq < COALESCE(
+				(SELECT seq FROM access_changes WHERE created_at >= $1 ORDER BY seq LIMIT 1),
+				(SELECT MAX(seq) + 1 FROM access_changes))`
+		}
+		res, err := q.(queries).exec(ctx, query, ms(before))
 		if err != nil {
 			return err
 		}

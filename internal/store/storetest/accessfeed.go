@@ -191,6 +191,41 @@ func testAccessFeed(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("PruneKeepsYoungerRows", func(t *testing.T) {
+		// A prune between two changes drops the older one and keeps the
+		// younger (SQLite prunes a prefix in seq order, PostgreSQL by
+		// created_at).
+		t.Parallel()
+		f := newAccessFixture(t, open)
+		ctx := t.Context()
+		old := f.dir.group("old")
+		f.dir.mustCreateGroup(t, old)
+		mustTx(t, f.s, "CreateMembership", func(q store.Queries) error { return q.CreateMembership(ctx, f.dir.membership(old.GroupID, f.u1)) })
+		time.Sleep(20 * time.Millisecond)
+		mid := time.Now()
+		time.Sleep(20 * time.Millisecond)
+		_, cursor := loadFeedState(t, f.s)
+		young := f.dir.group("young")
+		f.dir.mustCreateGroup(t, young)
+		mustTx(t, f.s, "CreateMembership", func(q store.Queries) error { return q.CreateMembership(ctx, f.dir.membership(young.GroupID, f.u1)) })
+		if n, err := f.s.PruneAccessChanges(ctx, mid); err != nil || n == 0 {
+			t.Fatalf("PruneAccessChanges(between) = %d, %v; want the older rows", n, err)
+		}
+		if n, err := f.s.PruneAccessChanges(ctx, mid); err != nil || n != 0 {
+			t.Errorf("PruneAccessChanges(between) again = %d, %v; want 0", n, err)
+		}
+		changes, _, err := f.s.AccessChangesSince(ctx, cursor)
+		if err != nil {
+			t.Fatalf("AccessChangesSince: %v", err)
+		}
+		if len(changes) != 1 || changes[0].GroupID != young.GroupID {
+			t.Errorf("after pruning the older rows, the feed since the younger change holds %+v; want the younger membership alone", changes)
+		}
+		if n, err := f.s.PruneAccessChanges(ctx, time.Now().Add(time.Minute)); err != nil || n != 1 {
+			t.Errorf("PruneAccessChanges(now) = %d, %v; want the younger row", n, err)
+		}
+	})
+
 	t.Run("CommitsOutOfOrder", func(t *testing.T) {
 		t.Parallel()
 		f := newAccessFixture(t, open)
