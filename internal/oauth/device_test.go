@@ -113,6 +113,7 @@ func TestStartDeviceAuthorization(t *testing.T) {
 		})
 	}
 
+	// DF-17: a start URL that is not the client's issuer URL is refused.
 	t.Run("start URL must match the issuer URL", func(t *testing.T) {
 		dc, err := f.svc.RegisterClient(t.Context(), &oauth.Registration{Name: "n", Type: "public",
 			GrantTypes: []string{oauth.GrantDeviceCode}, IssuerURL: publicURL + "/start"})
@@ -138,7 +139,7 @@ func TestStartDeviceAuthorization(t *testing.T) {
 }
 
 // TestDeviceFlow walks the device grant through each state a poll can
-// meet (RFC 8628 §3.5; SECURITY.md DF-01 to DF-06).
+// meet (RFC 8628 §3.5; SECURITY.md DF-01, DF-02, DF-03, DF-05, DF-06).
 func TestDeviceFlow(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, f *fixture) {
@@ -181,17 +182,27 @@ func TestDeviceFlow(t *testing.T) {
 			if err != nil || b.UserID != s.UserID || b.SessionID != s.ID {
 				t.Errorf("Authenticate = %+v, %v", b, err)
 			}
+			// DF-05: a second poll after the issuance never gets a second
+			// token set. The sso-oidc model lists both InvalidGrantException
+			// and ExpiredTokenException for CreateToken; a grant that was
+			// used is an invalid grant (RFC 6749 §5.2), not an expired one.
 			if _, err := f.poll(t, c, d); !errors.Is(err, oauth.ErrInvalidGrant) {
 				t.Errorf("CreateToken(redeemed) = %v, want InvalidGrant", err)
 			}
 		})
 
+		// DF-03: a denial is terminal: every later poll is refused, and
+		// the code can no longer be approved, so tokens are never issued.
 		t.Run("denied", func(t *testing.T) {
 			d := f.start(t, c)
 			if err := f.svc.DenyDevice(ctx, d.UserCode, f.sessions.add(time.Hour)); err != nil {
 				t.Fatalf("DenyDevice: %v", err)
 			}
-			for range 2 {
+			if err := f.svc.ApproveDevice(ctx, d.UserCode, f.sessions.add(time.Hour)); idc.KindOf(err) != idc.KindNotFound {
+				t.Errorf("ApproveDevice(denied) = %v, want KindNotFound", err)
+			}
+			for range 3 {
+				f.clock.Advance(2 * time.Second) // never too fast
 				if _, err := f.poll(t, c, d); !errors.Is(err, oauth.ErrAccessDenied) {
 					t.Fatalf("CreateToken(denied) = %v, want AccessDenied", err)
 				}
@@ -244,7 +255,8 @@ func TestDeviceFlow(t *testing.T) {
 	})
 }
 
-// TestDeviceExpiry needs its own clock.
+// TestDeviceExpiry needs its own clock (SECURITY.md DF-04; the API and the
+// verification page are in internal/api/ssooidc and internal/web).
 func TestDeviceExpiry(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "sqlite")

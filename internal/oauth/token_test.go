@@ -62,7 +62,7 @@ func TestParseAuthorize(t *testing.T) {
 		{"redirect elsewhere", func(q url.Values) { q.Set("redirect_uri", "https://evil.example/oauth/callback") }},
 		{"redirect with userinfo", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:4321@evil.example/oauth/callback") }},
 		{"redirect path", func(q url.Values) { q.Set("redirect_uri", "http://127.0.0.1:4321/oauth/callback/../x") }},
-		{"response_type token", func(q url.Values) { q.Set("response_type", "token") }},
+		{"response_type token", func(q url.Values) { q.Set("response_type", "token") }}, // TK-16
 		{"no challenge", func(q url.Values) { q.Del("code_challenge") }},
 		{"no method (plain)", func(q url.Values) { q.Del("code_challenge_method") }},
 		{"plain method", func(q url.Values) { q.Set("code_challenge_method", "plain") }},
@@ -184,14 +184,25 @@ func TestAuthorizationCode(t *testing.T) {
 	})
 }
 
+// TestAuthorizationCodeExpiry (SECURITY.md TK-02): a code lives at most
+// 60 s (ASVS allows 10 min; RFC 9700 recommends a short life), is good
+// 1 s before its end and refused 1 s after it.
 func TestAuthorizationCodeExpiry(t *testing.T) {
 	t.Parallel()
+	if oauth.AuthCodeLifetime > time.Minute {
+		t.Errorf("AuthCodeLifetime = %v, want at most 60 s", oauth.AuthCodeLifetime)
+	}
 	f := newFixture(t, "sqlite")
 	c := f.pkceClient(t)
 	code, _ := f.authorize(t, c)
-	f.clock.Advance(oauth.AuthCodeLifetime)
+	f.clock.Advance(oauth.AuthCodeLifetime + time.Second)
 	if _, err := f.redeem(t, c, code, redirect, verifier); !errors.Is(err, oauth.ErrInvalidGrant) {
-		t.Errorf("CreateToken(expired code) = %v, want InvalidGrant", err)
+		t.Errorf("CreateToken(code at TTL + 1 s) = %v, want InvalidGrant", err)
+	}
+	code, _ = f.authorize(t, c)
+	f.clock.Advance(oauth.AuthCodeLifetime - time.Second)
+	if _, err := f.redeem(t, c, code, redirect, verifier); err != nil {
+		t.Errorf("CreateToken(code at TTL - 1 s) = %v, want tokens", err)
 	}
 }
 
@@ -216,7 +227,8 @@ func (f *fixture) refresh(t *testing.T, c *oauth.RegisteredClient, rt string, sc
 }
 
 // TestRefresh: rotation, reuse detection with family revocation, the retry
-// grace, and the session bound (SECURITY.md TK-10 to TK-14).
+// grace, and the session bound (SECURITY.md TK-10 to TK-14; TK-13 is the
+// retry of the old token within the grace in "rotation and reuse").
 func TestRefresh(t *testing.T) {
 	t.Parallel()
 	backends(t, func(t *testing.T, f *fixture) {
@@ -231,7 +243,9 @@ func TestRefresh(t *testing.T) {
 			if t2.RefreshToken == t1.RefreshToken || t2.AccessToken == t1.AccessToken {
 				t.Fatalf("refresh did not rotate")
 			}
-			// Within the grace: refused, family intact.
+			// TK-13: a client whose response was lost retries with the old
+			// token within the grace: a clean InvalidGrant, and the family
+			// stays intact (the current token still works below).
 			if _, err := f.refresh(t, c, t1.RefreshToken); !errors.Is(err, oauth.ErrInvalidGrant) {
 				t.Fatalf("refresh(old token, within grace) = %v, want InvalidGrant", err)
 			}
@@ -310,20 +324,22 @@ func TestTokenLifetimes(t *testing.T) {
 		}
 	})
 
+	// TK-12: a client refreshing every 50 min is not renewed past the
+	// portal session: the absolute limit holds however often it refreshes.
 	t.Run("refresh stops at the end of the session", func(t *testing.T) {
 		c := f.deviceClient(t, "sso:account:access")
 		tok, _ := f.login(t, c)
-		for range 7 {
-			f.clock.Advance(time.Hour)
+		for range 9 { // 7 h 30 min into the 8 h session
+			f.clock.Advance(50 * time.Minute)
 			var err error
 			if tok, err = f.refresh(t, c, tok.RefreshToken); err != nil {
 				t.Fatalf("refresh within the session = %v", err)
 			}
 		}
-		if tok.ExpiresIn != time.Hour {
-			t.Errorf("7 h into an 8 h session the access token lasts %v, want 1h", tok.ExpiresIn)
+		if tok.ExpiresIn != 30*time.Minute {
+			t.Errorf("7 h 30 min into an 8 h session the access token lasts %v, want the 30 min left", tok.ExpiresIn)
 		}
-		f.clock.Advance(time.Hour)
+		f.clock.Advance(30 * time.Minute)
 		if _, err := f.svc.Authenticate(ctx, tok.AccessToken); idc.KindOf(err) != idc.KindUnauthenticated {
 			t.Errorf("Authenticate(after the session) = %v", err)
 		}
@@ -332,9 +348,10 @@ func TestTokenLifetimes(t *testing.T) {
 		}
 	})
 
+	// TK-16 (response_type=token at /authorize is in TestParseAuthorize).
 	t.Run("unsupported grant types", func(t *testing.T) {
 		c := f.deviceClient(t, "sso:account:access")
-		for _, g := range []string{"password", "client_credentials", "implicit", ""} {
+		for _, g := range []string{"password", "client_credentials", "implicit", "", "urn:ietf:params:oauth:grant-type:jwt-bearer", "REFRESH_TOKEN"} {
 			_, err := f.svc.CreateToken(ctx, &oauth.TokenRequest{ClientID: c.ClientID, ClientSecret: c.ClientSecret, GrantType: g})
 			if !errors.Is(err, oauth.ErrUnsupportedGrantType) {
 				t.Errorf("CreateToken(grant %q) = %v, want UnsupportedGrantType", g, err)
