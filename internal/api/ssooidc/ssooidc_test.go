@@ -152,7 +152,8 @@ func (f *flow) poll(t *testing.T, d *ssooidc.StartDeviceAuthorizationOutput) (*s
 
 // TestDeviceFlow drives the device grant with the AWS SDK for Go v2 through
 // every error path the issue lists: before approval, polling too fast,
-// after deny, reused or unknown device code, wrong client, wrong secret.
+// after deny (SECURITY.md DF-03), reused (DF-05) or unknown device code,
+// wrong client, wrong secret, unsupported grants (TK-16).
 func TestDeviceFlow(t *testing.T) {
 	t.Parallel()
 	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
@@ -199,6 +200,9 @@ func TestDeviceFlow(t *testing.T) {
 		if *tok.TokenType != "Bearer" || tok.ExpiresIn != 3600 || !strings.HasPrefix(*tok.AccessToken, "aoa") || tok.RefreshToken == nil {
 			t.Errorf("CreateToken = %+v", tok)
 		}
+		// DF-05: never a second token set. The model allows
+		// InvalidGrantException or ExpiredTokenException here; we answer
+		// InvalidGrantException, as for any used grant (RFC 6749 §5.2).
 		if _, err := f.poll(t, d); !errors.As(err, &grant) {
 			t.Errorf("CreateToken with a redeemed device code = %v, want InvalidGrantException", err)
 		}
@@ -212,9 +216,12 @@ func TestDeviceFlow(t *testing.T) {
 		if err := env.Server.OAuth().DenyDevice(ctx, *d2.UserCode, sess); err != nil {
 			t.Fatalf("DenyDevice: %v", err)
 		}
+		// DF-03: the denial is terminal; later polls fail too.
 		var denied *types.AccessDeniedException
-		if _, err := f.poll(t, d2); !errors.As(err, &denied) {
-			t.Errorf("CreateToken after deny = %v, want AccessDeniedException", err)
+		for range 2 {
+			if _, err := f.poll(t, d2); !errors.As(err, &denied) || aws.ToString(denied.Error_) != "access_denied" {
+				t.Errorf("CreateToken after deny = %v, want AccessDeniedException (access_denied)", err)
+			}
 		}
 
 		// Refresh (rotation) and a reused refresh token inside the retry grace.
@@ -227,10 +234,13 @@ func TestDeviceFlow(t *testing.T) {
 			GrantType: aws.String("refresh_token"), RefreshToken: tok.RefreshToken}); !errors.As(err, &grant) {
 			t.Errorf("CreateToken with a rotated refresh token = %v, want InvalidGrantException", err)
 		}
+		// TK-16: grants the service does not offer.
 		var unsupported *types.UnsupportedGrantTypeException
-		if _, err := f.c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
-			GrantType: aws.String("password")}); !errors.As(err, &unsupported) {
-			t.Errorf("CreateToken(password grant) = %v, want UnsupportedGrantTypeException", err)
+		for _, g := range []string{"password", "client_credentials", "implicit", "urn:example:unknown"} {
+			if _, err := f.c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
+				GrantType: aws.String(g)}); !errors.As(err, &unsupported) {
+				t.Errorf("CreateToken(%s grant) = %v, want UnsupportedGrantTypeException", g, err)
+			}
 		}
 		var unauthorized *types.UnauthorizedClientException
 		if _, err := f.c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
@@ -241,7 +251,9 @@ func TestDeviceFlow(t *testing.T) {
 	})
 }
 
-// TestExpiry: an expired device code and an expired client registration.
+// TestExpiry: an expired device code, polled at expiresIn + 1 s
+// (SECURITY.md DF-04; the verification page is in internal/web), and an
+// expired client registration (DF-07).
 func TestExpiry(t *testing.T) {
 	t.Parallel()
 	for _, b := range []string{"sqlite", "postgres"} {
