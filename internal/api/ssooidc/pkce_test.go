@@ -45,3 +45,39 @@ func TestPKCEVerifierLength(t *testing.T) {
 		}
 	})
 }
+
+// TestWrongVerifierSpendsCode (SECURITY.md TK-03): a wrong code verifier,
+// or the verifier of another flow of the same client, gets
+// InvalidGrantException, and the code is spent: retrying with the right
+// verifier is refused too, so the code answers no second guess (RFC 7636
+// §4.6).
+func TestWrongVerifierSpendsCode(t *testing.T) {
+	t.Parallel()
+	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
+		f := newFlow(t, env, pkceRegistration(env))
+		sess := signIn(t, env, "wendy")
+		const redirect = "http://127.0.0.1:43121/oauth/callback"
+		mine := strings.Repeat("m", 43)
+		theirs := strings.Repeat("t", 43)
+		for _, tc := range []struct{ name, sent string }{
+			{"wrong verifier", strings.Repeat("x", 43)},
+			{"another flow's verifier", theirs},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				code := f.authorizeCode(t, sess, redirect, mine)
+				other := f.authorizeCode(t, sess, redirect, theirs) // the other flow, still open
+				var grant *types.InvalidGrantException
+				if _, err := f.redeemCode(t, code, redirect, tc.sent); !errors.As(err, &grant) {
+					t.Fatalf("CreateToken(%s) = %v, want InvalidGrantException", tc.name, err)
+				}
+				if _, err := f.redeemCode(t, code, redirect, mine); !errors.As(err, &grant) {
+					t.Errorf("CreateToken(right verifier, after the %s) = %v, want InvalidGrantException (code spent)", tc.name, err)
+				}
+				// The other flow is not affected by the misuse of its verifier.
+				if _, err := f.redeemCode(t, other, redirect, theirs); err != nil {
+					t.Errorf("CreateToken(the other flow, own verifier) = %v, want tokens", err)
+				}
+			})
+		}
+	})
+}
