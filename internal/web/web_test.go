@@ -106,6 +106,7 @@ func TestWrongCodesAndLockout(t *testing.T) {
 	if strings.Contains(p.body, "totp-uri") {
 		t.Fatalf("enrolled user shown an enrolment")
 	}
+	noFraming(t, "MFA page", p)
 	good := b2.code()
 	bad := string([]byte{good[0] ^ 1}) + good[1:]
 	p = b2.post("/signin/mfa", url.Values{"csrf_token": {p.csrf(t)}, "code": {bad}})
@@ -167,6 +168,9 @@ func TestSignInRateLimitPerIP(t *testing.T) {
 	}
 }
 
+// TestSecurityHeadersAndCookies: every page refuses framing (SECURITY.md
+// WL-03; the signed-in consent and MFA pages are checked where the tests
+// reach them, with noFraming) and sniffing, and is not cached.
 func TestSecurityHeadersAndCookies(t *testing.T) {
 	env, clk := newEnv(t, "sqlite")
 	createUser(t, env, "dan", password)
@@ -425,12 +429,21 @@ func TestDevicePages(t *testing.T) {
 			t.Fatalf("verification URI signed out = %d → %q", p.status, p.location)
 		}
 		b.signIn("ivan", password, complete.RequestURI())
+		// DF-16: the verification_uri_complete GET, with a session, renders
+		// a confirmation and changes nothing, also when a cross-site page
+		// loads it as an <img>; only the CSRF-protected POST below approves
+		// (TestCSRF refuses it without the token or cross-origin).
+		b.header.Set("Sec-Fetch-Site", "cross-site")
+		b.header.Set("Sec-Fetch-Dest", "image")
+		b.get(complete.RequestURI())
+		b.header = http.Header{}
 		p = b.get(complete.RequestURI())
 		for _, want := range []string{"botocore-client-ivan", *d.UserCode, `name="decision" value="allow"`, `name="decision" value="deny"`, "device you control"} {
 			if !strings.Contains(p.body, want) {
 				t.Errorf("consent page lacks %q", want)
 			}
 		}
+		noFraming(t, "device consent page", p)
 		if err := token(d); apiCode(err) != "AuthorizationPendingException" {
 			t.Errorf("CreateToken after viewing the consent page = %v, want pending (GET changes nothing)", err)
 		}
@@ -545,6 +558,7 @@ func TestAuthorizePages(t *testing.T) {
 		if p.status != http.StatusOK || !strings.Contains(p.body, "botocore-client-kim") || !strings.Contains(p.body, "127.0.0.1:54321") {
 			t.Fatalf("consent = %d\n%.1500s", p.status, p.body)
 		}
+		noFraming(t, "authorize consent page", p)
 		if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' http://127.0.0.1:54321;") {
 			t.Errorf("consent CSP = %q, want the redirect origin in form-action", csp)
 		}
@@ -589,6 +603,76 @@ func TestAuthorizePages(t *testing.T) {
 			if p.status != http.StatusBadRequest || p.location != "" {
 				t.Errorf("GET /authorize (%s) = %d → %q, want a 400 page", name, p.status, p.location)
 			}
+		}
+	})
+}
+
+// noFraming checks that page p cannot be framed by any site, in both the
+// CSP and the legacy header (SECURITY.md WL-03, RFC 9700 §4.16).
+func noFraming(t *testing.T, what string, p *page) {
+	t.Helper()
+	if got := p.header.Get("X-Frame-Options"); got != "DENY" {
+		t.Errorf("%s: X-Frame-Options = %q, want DENY", what, got)
+	}
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("%s: CSP %q lacks frame-ancestors 'none'", what, csp)
+	}
+}
+
+// TestExpiredDeviceCodePage (SECURITY.md DF-04): once a device code has
+// expired, the verification page answers exactly as for a code that never
+// existed (no oracle), typed or from verification_uri_complete, and the
+// client's poll gets ExpiredTokenException.
+func TestExpiredDeviceCodePage(t *testing.T) {
+	backends(t, func(t *testing.T, env *testenv.Env, clk *clock) {
+		ctx := t.Context()
+		createUser(t, env, "liam", password)
+		oc := ssooidc.NewFromConfig(anonymousConfig(env))
+		reg, err := oc.RegisterClient(ctx, &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-liam"), ClientType: aws.String("public"),
+			Scopes: []string{"sso:account:access"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := oc.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret, StartUrl: aws.String(env.URL + "/start")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, env, clk)
+		b.signIn("liam", password, "")
+		clk.Advance(time.Duration(d.ExpiresIn)*time.Second + time.Second)
+
+		// A well-formed code that was never issued (the alphabet has no
+		// vowels, so this one cannot collide with a real one).
+		const never = "BCDF-GHJK"
+		if *d.UserCode == never {
+			t.Skip("the issued code is the never-issued one")
+		}
+		// normalize hides what legitimately differs: the code as typed and
+		// the per-page CSRF token.
+		normalize := func(p *page, code string) string {
+			return csrfRE.ReplaceAllString(strings.ReplaceAll(p.body, code, "CODE"), "CSRF")
+		}
+		expiredGet := b.get("/device?user_code=" + url.QueryEscape(*d.UserCode))
+		neverGet := b.get("/device?user_code=" + never)
+		if expiredGet.status != http.StatusBadRequest || !strings.Contains(expiredGet.body, "That code is not valid or has expired.") {
+			t.Errorf("GET verification_uri_complete with an expired code = %d\n%.800s", expiredGet.status, expiredGet.body)
+		}
+		if expiredGet.status != neverGet.status || normalize(expiredGet, *d.UserCode) != normalize(neverGet, never) {
+			t.Errorf("GET /device: expired code %d, never-issued code %d; the pages differ:\n%s\n---\n%s",
+				expiredGet.status, neverGet.status, normalize(expiredGet, *d.UserCode), normalize(neverGet, never))
+		}
+		form := b.get("/device")
+		expiredPost := b.post("/device", url.Values{"csrf_token": {form.csrfTokens()[1]}, "user_code": {*d.UserCode}})
+		form = b.get("/device")
+		neverPost := b.post("/device", url.Values{"csrf_token": {form.csrfTokens()[1]}, "user_code": {never}})
+		if expiredPost.status != http.StatusBadRequest || expiredPost.status != neverPost.status ||
+			normalize(expiredPost, *d.UserCode) != normalize(neverPost, never) {
+			t.Errorf("POST /device: expired code %d, never-issued code %d; want the same 400 page", expiredPost.status, neverPost.status)
+		}
+		_, err = oc.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
+			GrantType: aws.String("urn:ietf:params:oauth:grant-type:device_code"), DeviceCode: d.DeviceCode})
+		if apiCode(err) != "ExpiredTokenException" {
+			t.Errorf("CreateToken at expiresIn + 1 s = %v, want ExpiredTokenException", err)
 		}
 	})
 }
