@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	satypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/idcenter/idcenter/internal/testenv"
@@ -121,15 +122,27 @@ func TestPortal(t *testing.T) {
 			t.Errorf("GetCallerIdentity(wrong secret) = %v, want SignatureDoesNotMatch", err)
 		}
 
-		// Not entitled: a role not assigned, an account with nothing, an
-		// account that does not exist — one answer (403 "No access").
+		// PA-02: not entitled — a role not assigned, an account with
+		// nothing, an account that does not exist — get one answer (403
+		// ForbiddenException "No access"), message included, so the
+		// answer does not tell which accounts or roles exist.
+		var messages []string
 		for _, tc := range []struct{ account, role string }{
-			{w.otherAccount, w.readOnly()}, {w.devAccount, "Nope"}, {"000011112222", w.readOnly()},
+			{w.otherAccount, w.readOnly()}, {w.devAccount, "Nope"}, {"000011112222", w.readOnly()}, {w.otherAccount, "Nope"},
 		} {
 			_, err := p.GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{AccessToken: tok.AccessToken, AccountId: aws.String(tc.account), RoleName: aws.String(tc.role)})
 			var re interface{ HTTPStatusCode() int }
-			if code(err) != "ForbiddenException" || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
+			var fe smithy.APIError // ForbiddenException is not in the sso model
+			if !errors.As(err, &fe) || fe.ErrorCode() != "ForbiddenException" || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
 				t.Errorf("GetRoleCredentials(%s, %s) = %v, want 403 ForbiddenException", tc.account, tc.role, err)
+				continue
+			}
+			messages = append(messages, fe.ErrorMessage())
+		}
+		for _, m := range messages {
+			if m != "No access" {
+				t.Errorf("GetRoleCredentials(not entitled) messages = %q, want all \"No access\"", messages)
+				break
 			}
 		}
 		// Entitlements are read at call time (SECURITY.md PA-03).
@@ -142,7 +155,8 @@ func TestPortal(t *testing.T) {
 			t.Errorf("GetRoleCredentials after the assignment was deleted = %v, want ForbiddenException", err)
 		}
 
-		// The credentials expire with the session duration: ExpiredToken.
+		// PA-04: the credentials expire with the permission set's session
+		// duration (PT2H, checked above): ExpiredToken.
 		clk.Advance(2 * time.Hour)
 		if _, err := sts.NewFromConfig(stsCfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != "ExpiredToken" {
 			t.Errorf("GetCallerIdentity(expired credentials) = %v, want ExpiredToken", err)
@@ -186,7 +200,8 @@ func TestBearerErrors(t *testing.T) {
 			t.Errorf("no bearer header: %d %s, want 401 UnauthorizedException", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"))
 		}
 
-		// A next token of another user, or a forged one.
+		// PA-06: a next token of another user, a tampered one, or a
+		// forged one is refused and shows nothing of the other user's.
 		other := setup(t, env, "carol")
 		otherTok := login(t, env, other)
 		page, err := p.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: otherTok.AccessToken, AccountId: aws.String(other.devAccount), MaxResults: aws.Int32(1)})
@@ -197,8 +212,18 @@ func TestBearerErrors(t *testing.T) {
 		if _, err := p.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: tok.AccessToken, AccountId: aws.String(other.devAccount), NextToken: page.NextToken}); !errors.As(err, &ire) {
 			t.Errorf("ListAccountRoles with another user's nextToken = %v, want InvalidRequestException", err)
 		}
-		if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken, NextToken: aws.String("forged")}); !errors.As(err, &ire) {
-			t.Errorf("ListAccounts with a forged nextToken = %v, want InvalidRequestException", err)
+		if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken, NextToken: page.NextToken}); !errors.As(err, &ire) {
+			t.Errorf("ListAccounts with another user's nextToken = %v, want InvalidRequestException", err)
+		}
+		nt := []byte(*page.NextToken)
+		nt[len(nt)/2] = map[bool]byte{true: 'B', false: 'A'}[nt[len(nt)/2] == 'A']
+		if _, err := p.ListAccountRoles(ctx, &sso.ListAccountRolesInput{AccessToken: otherTok.AccessToken, AccountId: aws.String(other.devAccount), NextToken: aws.String(string(nt))}); !errors.As(err, &ire) {
+			t.Errorf("ListAccountRoles with its own nextToken tampered = %v, want InvalidRequestException", err)
+		}
+		for _, forged := range []string{"forged", strings.Repeat("A", 64)} {
+			if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken, NextToken: aws.String(forged)}); !errors.As(err, &ire) {
+				t.Errorf("ListAccounts with a forged nextToken %q = %v, want InvalidRequestException", forged, err)
+			}
 		}
 		if _, err := p.ListAccounts(ctx, &sso.ListAccountsInput{AccessToken: tok.AccessToken, MaxResults: aws.Int32(101)}); err == nil {
 			t.Errorf("ListAccounts(maxResults 101) succeeded")
@@ -217,6 +242,34 @@ func TestBearerErrors(t *testing.T) {
 		}
 		if _, err := env.Server.OAuth().Authenticate(ctx, *otherTok.AccessToken); err != nil {
 			t.Errorf("another user's token after a logout: %v", err)
+		}
+	})
+}
+
+// TestTokenOfAnotherInstance (SECURITY.md PA-08): an access token that
+// instance A issued is refused by instance B with the 401
+// UnauthorizedException of any bad token, even where B has a user, an
+// account and a role of the same names. The row's OIDC half,
+// InvalidRequestRegionException, is for a token used in another AWS region;
+// idcenter has no regions, so it does not apply.
+func TestTokenOfAnotherInstance(t *testing.T) {
+	t.Parallel()
+	backends(t, func(t *testing.T, a *testenv.Env, _ *clock) {
+		b, _ := newEnv(t, a.Backend)
+		wa, wb := setup(t, a, "uma"), setup(t, b, "uma")
+		tokA, tokB := login(t, a, wa), login(t, b, wb)
+		pb := portal(b)
+		var ue *ssotypes.UnauthorizedException
+		if _, err := pb.ListAccounts(t.Context(), &sso.ListAccountsInput{AccessToken: tokA.AccessToken}); !errors.As(err, &ue) {
+			t.Errorf("ListAccounts at B with A's token = %v, want UnauthorizedException", err)
+		}
+		if _, err := pb.GetRoleCredentials(t.Context(), &sso.GetRoleCredentialsInput{AccessToken: tokA.AccessToken,
+			AccountId: aws.String(wb.devAccount), RoleName: aws.String(wb.readOnly())}); !errors.As(err, &ue) {
+			t.Errorf("GetRoleCredentials at B with A's token = %v, want UnauthorizedException", err)
+		}
+		if _, err := pb.GetRoleCredentials(t.Context(), &sso.GetRoleCredentialsInput{AccessToken: tokB.AccessToken,
+			AccountId: aws.String(wb.devAccount), RoleName: aws.String(wb.readOnly())}); err != nil {
+			t.Errorf("GetRoleCredentials at B with B's token = %v", err)
 		}
 	})
 }
