@@ -300,6 +300,12 @@ func disable(t *testing.T, f *fixture, u *idc.User) {
 	}
 }
 
+// TestCodeAttemptsAndMFALock (SECURITY.md WL-06): a pending sign-in takes
+// at most MaxCodeAttempts TOTP guesses, and MaxMFAFailures across sign-ins
+// lock the second factor for LockDuration; with the ±1 step window of
+// TestMatchTOTP (3 valid codes) that bounds an attacker who knows the
+// password to 3·MaxMFAFailures/10⁶ per lock period (documented at
+// auth.MaxCodeAttempts).
 func TestCodeAttemptsAndMFALock(t *testing.T) {
 	backends(t, func(t *testing.T, backend string) {
 		f := newFixture(t, backend)

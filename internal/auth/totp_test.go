@@ -32,6 +32,8 @@ func TestTOTPCodeRFC6238(t *testing.T) {
 	}
 }
 
+// TestMatchTOTP: exactly the previous, current and next step are accepted
+// (SECURITY.md WL-06: 3 valid codes at a time).
 func TestMatchTOTP(t *testing.T) {
 	secret := []byte("12345678901234567890")
 	now := time.Unix(1_700_000_000, 0)

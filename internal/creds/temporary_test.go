@@ -133,6 +133,9 @@ func TestIssueAndResolve(t *testing.T) {
 		}
 	})
 
+	// SECURITY.md SV-06: an ASIA key without its token, with another key
+	// pair's token, or with a forged one is unknown (UnrecognizedClient /
+	// InvalidClientTokenId on the wire); "expired" below is ExpiredToken.
 	t.Run("refused tokens", func(t *testing.T) {
 		other := newFixture(t) // another master key
 		foreign, err := other.svc.Issue(ctx, other.user.IdentityStoreID, other.user.UserID, account, "ReadOnly")

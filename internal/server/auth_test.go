@@ -25,7 +25,8 @@ import (
 // TestAuthRefusals sends requests that must be refused before they reach a
 // service — wrong signature, unknown key, skewed clock, missing or broken
 // signature, malformed body — and checks the AWS error each gets and that
-// nothing changed.
+// nothing changed (SECURITY.md SV-01, SV-02, SV-05, SV-09 on the JSON
+// wire; the query wire is in internal/api/sts and internal/api/sso).
 func TestAuthRefusals(t *testing.T) {
 	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
 		ctx := t.Context()
@@ -54,6 +55,7 @@ func TestAuthRefusals(t *testing.T) {
 			{"wrong secret", signed(env.AdminKeyID, "wrong-secret-wrong-secret", now, body, nil), "InvalidSignatureException", "does not match"},
 			{"unknown key", signed("AKIAUNKNOWNUNKNOWN00", env.AdminSecret, now, body, nil), "UnrecognizedClientException", "security token included in the request is invalid"},
 			{"clock 6 min behind", signed(env.AdminKeyID, env.AdminSecret, now.Add(-6*time.Minute), body, nil), "InvalidSignatureException", "Signature expired"},
+			{"clock 5 min 2 s behind", signed(env.AdminKeyID, env.AdminSecret, now.Add(-5*time.Minute-2*time.Second), body, nil), "InvalidSignatureException", "Signature expired"},
 			{"clock 6 min ahead", signed(env.AdminKeyID, env.AdminSecret, now.Add(6*time.Minute), body, nil), "InvalidSignatureException", "Signature not yet current"},
 			{"body changed after signing", signed(env.AdminKeyID, env.AdminSecret, now, body, func(r *http.Request) {
 				r.Body = io.NopCloser(strings.NewReader(strings.Replace(body, "mallory", "mallorz", 1)))

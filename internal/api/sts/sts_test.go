@@ -26,8 +26,9 @@ func code(err error) string {
 }
 
 // TestGetCallerIdentity covers the administrator key and refused
-// credentials; role credentials are covered with the portal API
-// (internal/api/sso), which issues them.
+// credentials on the query wire (SECURITY.md SV-02, SV-05, SV-06:
+// InvalidClientTokenId 403, SignatureDoesNotMatch); role credentials are
+// covered with the portal API (internal/api/sso), which issues them.
 func TestGetCallerIdentity(t *testing.T) {
 	t.Parallel()
 	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
@@ -53,8 +54,10 @@ func TestGetCallerIdentity(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				cfg := env.AWSConfig.Copy()
 				cfg.Credentials = credentials.NewStaticCredentialsProvider(tc.key, tc.secret, tc.token)
-				if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); code(err) != tc.want {
-					t.Errorf("GetCallerIdentity = %v, want %s", err, tc.want)
+				_, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+				var re interface{ HTTPStatusCode() int }
+				if code(err) != tc.want || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusForbidden {
+					t.Errorf("GetCallerIdentity = %v, want 403 %s", err, tc.want)
 				}
 			})
 		}

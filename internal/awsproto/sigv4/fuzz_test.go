@@ -12,7 +12,7 @@ import (
 )
 
 // FuzzVerify feeds arbitrary Authorization headers, query strings and paths
-// to Verify. It must never panic, and every refusal must be an *Error with a
+// to Verify (SECURITY.md SV-09). It must never panic, and every refusal must be an *Error with a
 // known reason and a message.
 func FuzzVerify(f *testing.F) {
 	body := describeUserBody

@@ -15,6 +15,8 @@ import (
 	"time"
 )
 
+// TestNormalizePath: paths are normalized as botocore does for every
+// service but S3 (SECURITY.md SV-11).
 func TestNormalizePath(t *testing.T) {
 	t.Parallel()
 	// Expected values are what botocore's normalize_url_path returns.
@@ -60,7 +62,7 @@ func TestKeyCacheBounded(t *testing.T) {
 
 // TestUnknownKeyDoesTheWork checks that a request with an unknown key still
 // derives a signing key (with the dummy secret), so it costs what a known
-// key costs.
+// key costs (SECURITY.md SV-05: no key enumeration by latency).
 func TestUnknownKeyDoesTheWork(t *testing.T) {
 	t.Parallel()
 	v := NewVerifier(resolverFunc(func(context.Context, string, string) (Key, error) { return Key{}, ErrUnknownKey }))
@@ -112,7 +114,7 @@ func TestHeaderValues(t *testing.T) {
 }
 
 // TestMatchesIsHMAC checks the in-place HMAC of scratch.matches against
-// crypto/hmac.
+// crypto/hmac (SECURITY.md SV-02: the final comparison is hmac.Equal).
 func TestMatchesIsHMAC(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, 1, 55, 56, 63, 64, 65, 119, 120, 200, 1000} {

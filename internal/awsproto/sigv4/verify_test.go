@@ -151,6 +151,11 @@ func jsonHeader(target string) http.Header {
 
 const describeUserBody = `{"IdentityStoreId":"d-1234567890","UserId":"906722a5-6091-70cc-b8cb-4a5e6f0a0d4b"}`
 
+// TestVerifyAccepts: what SigV4 canonicalization says is the same request
+// is accepted (SECURITY.md SV-10: runs of spaces, multi-valued headers;
+// SV-11: dot segments, double slashes, encoded and double-encoded slashes,
+// non-ASCII paths, duplicate and empty query keys, all canonicalized
+// without S3's single encoding).
 func TestVerifyAccepts(t *testing.T) {
 	t.Parallel()
 	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}}
@@ -337,7 +342,9 @@ func TestVerifyRefuses(t *testing.T) {
 		mutate  mutation    // applied to the server-side request
 		want    sigv4.Reason
 	}{
-		// Signature mismatches.
+		// Signature mismatches (SECURITY.md SV-02; the comparison is
+		// hmac.Equal, constant-time, pinned by TestMatchesIsHMAC rather
+		// than by timing, which TESTING.md rules out on shared machines).
 		{name: "bit-flipped signature", want: sigv4.ReasonBadSignature, mutate: setAuthz(func(a string) string {
 			b, _ := hex.DecodeString(sig(a))
 			b[31] ^= 1
@@ -367,7 +374,7 @@ func TestVerifyRefuses(t *testing.T) {
 			mutate: replaceAuthz("/identitystore/", "/sso/")},
 		{name: "scope date is not the request day", signAt: t0.Add(-time.Minute), now: t0, want: sigv4.ReasonBadSignature,
 			mutate: func(r *http.Request) { r.Header.Set("X-Amz-Date", "20240101T000000Z") }},
-		{name: "two X-Amz-Date headers", want: sigv4.ReasonBadSignature,
+		{name: "two X-Amz-Date headers", want: sigv4.ReasonBadSignature, // SV-10
 			mutate: func(r *http.Request) { r.Header.Add("X-Amz-Date", "20240101T000000Z") }},
 		{name: "wrong declared payload hash", want: sigv4.ReasonBadSignature,
 			mutate: func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", payloadHash("other")) }},
@@ -382,7 +389,9 @@ func TestVerifyRefuses(t *testing.T) {
 		{name: "presigned query changed", presign: true, query: "Action=GetCallerIdentity", want: sigv4.ReasonBadSignature,
 			mutate: setQuery(func(q url.Values) { q.Set("Action", "AssumeRole") })},
 
-		// Keys.
+		// Keys (SV-05: unknown key and known key with a wrong signature
+		// differ in reason, as AWS's codes do; SV-06: a token of another
+		// key pair, an expired token).
 		{name: "unknown key", creds: aws.Credentials{AccessKeyID: "AKIAUNKNOWN", SecretAccessKey: secret},
 			want: sigv4.ReasonUnknownKey},
 		{name: "known key with unknown token", creds: aws.Credentials{AccessKeyID: tempAKID, SecretAccessKey: tempSecret, SessionToken: "forged"},
@@ -390,7 +399,8 @@ func TestVerifyRefuses(t *testing.T) {
 		{name: "resolver says token expired", creds: aws.Credentials{AccessKeyID: staleAKID, SecretAccessKey: "s", SessionToken: "t"},
 			want: sigv4.ReasonTokenExpired},
 
-		// Clock.
+		// Clock (SV-01: ±5 min 1 s refused, ±4 min 59 s accepted; SV-08:
+		// presigned expiry and X-Amz-Expires above 7 days).
 		{name: "5m1s late", now: t0.Add(5*time.Minute + time.Second), want: sigv4.ReasonSkewed},
 		{name: "5m1s early", now: t0.Add(-5*time.Minute - time.Second), want: sigv4.ReasonSkewed},
 		{name: "4m59s late", now: t0.Add(5*time.Minute - time.Second)},
@@ -416,7 +426,7 @@ func TestVerifyRefuses(t *testing.T) {
 			r.Header.Set("Date", t0.Format(http.TimeFormat))
 		}},
 
-		// Missing or mixed authentication.
+		// Missing or mixed authentication (SV-08: only one mechanism).
 		{name: "no authentication", want: sigv4.ReasonMissing, mutate: func(r *http.Request) { r.Header.Del("Authorization") }},
 		{name: "header and query", want: sigv4.ReasonIncomplete,
 			mutate: func(r *http.Request) { r.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256" }},
@@ -425,7 +435,7 @@ func TestVerifyRefuses(t *testing.T) {
 		{name: "two Authorization headers", want: sigv4.ReasonIncomplete,
 			mutate: func(r *http.Request) { r.Header.Add("Authorization", r.Header.Get("Authorization")) }},
 
-		// Malformed Authorization.
+		// Malformed Authorization (SV-09; FuzzVerify is its fuzz target).
 		{name: "missing SignedHeaders", want: sigv4.ReasonIncomplete, mutate: setAuthz(func(a string) string {
 			i, j := strings.Index(a, "SignedHeaders="), strings.Index(a, "Signature=")
 			return a[:i] + a[j:]
@@ -577,6 +587,8 @@ func TestVerifyResolverError(t *testing.T) {
 	}
 }
 
+// TestVerifySkewMessage pins AWS's skew messages, which SDKs parse to
+// correct their clock (SECURITY.md SV-01).
 func TestVerifySkewMessage(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
