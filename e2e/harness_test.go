@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,25 +47,8 @@ type proc struct {
 	URL     string
 	DataDir string
 	cmd     *exec.Cmd
-	logs    *syncBuffer
+	logs    *testenv.LockedBuffer
 	done    chan struct{}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freeAddr(t testing.TB) string {
@@ -94,7 +76,7 @@ func start(t testing.TB, dataDir string, env ...string) *proc {
 // failing the test.
 func startErr(t testing.TB, dataDir string, env ...string) (*proc, error) {
 	addr := freeAddr(t)
-	p := &proc{URL: "http://" + addr, DataDir: dataDir, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{URL: "http://" + addr, DataDir: dataDir, logs: &testenv.LockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, "serve", "--addr", addr, "--data-dir", dataDir, "--log-level", "warn")
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,23 +18,6 @@ import (
 	"github.com/idcenter/idcenter/internal/server"
 	"github.com/idcenter/idcenter/internal/testenv"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestBootstrapCredentialsFile checks the first start on an empty store: one
 // instance, an admin key written as a 0600 credentials file that the SDK can
@@ -48,7 +30,7 @@ func TestBootstrapCredentialsFile(t *testing.T) {
 			st := testenv.OpenStore(t, backend)
 			kr, _ := keys.New(keys.Generate())
 			dir := t.TempDir()
-			var logs lockedBuffer
+			var logs testenv.LockedBuffer
 			log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			srv, err := server.New(t.Context(), server.Options{Store: st, Keys: kr, Logger: log, DataDir: dir})
 			if err != nil {

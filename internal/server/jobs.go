@@ -37,60 +37,46 @@ func (j *jobs) start(log *slog.Logger, sweepers map[string]sweeper, refreshers m
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
 	if clk.shared() {
-		j.wg.Add(1)
-		go func() {
-			defer j.wg.Done()
-			t := time.NewTicker(ClockSampleInterval)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-				if err := clk.sample(ctx); err != nil && ctx.Err() == nil {
-					log.WarnContext(ctx, "clock sample failed", "err", err)
-				}
+		j.every(ctx, ClockSampleInterval, func() {
+			if err := clk.sample(ctx); err != nil && ctx.Err() == nil {
+				log.WarnContext(ctx, "clock sample failed", "err", err)
 			}
-		}()
+		})
 	}
-	j.wg.Add(2)
-	go func() {
-		defer j.wg.Done()
-		t := time.NewTicker(syncInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			for name, f := range refreshers {
-				if err := f(ctx); err != nil && ctx.Err() == nil {
-					log.WarnContext(ctx, "refresh failed", "what", name, "err", err)
-				}
+	j.every(ctx, syncInterval, func() {
+		for name, f := range refreshers {
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				log.WarnContext(ctx, "refresh failed", "what", name, "err", err)
 			}
 		}
-	}()
+	})
+	j.every(ctx, sweepInterval, func() {
+		for name, s := range sweepers {
+			n, err := s.Sweep(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.WarnContext(ctx, "sweep failed", "what", name, "err", err)
+				continue
+			}
+			if n > 0 {
+				log.DebugContext(ctx, "swept expired rows", "what", name, "rows", n)
+			}
+		}
+	})
+}
+
+// every runs fn every interval until ctx ends.
+func (j *jobs) every(ctx context.Context, interval time.Duration, fn func()) {
+	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()
-		t := time.NewTicker(sweepInterval)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-			}
-			for name, s := range sweepers {
-				n, err := s.Sweep(ctx)
-				if err != nil && ctx.Err() == nil {
-					log.WarnContext(ctx, "sweep failed", "what", name, "err", err)
-					continue
-				}
-				if n > 0 {
-					log.DebugContext(ctx, "swept expired rows", "what", name, "rows", n)
-				}
+				fn()
 			}
 		}
 	}()

@@ -2,7 +2,6 @@ package ssooidc_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -253,7 +252,7 @@ func (cs *crashStore) startChildSpec(t *testing.T, c crashChild) *child {
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+string(spec))
 	// The child's log (its expected internal errors included) is shown
 	// only if the test fails.
-	logs := &lockedBuffer{}
+	logs := &testenv.LockedBuffer{}
 	cmd.Stderr = logs
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -294,24 +293,6 @@ func (cs *crashStore) startChildSpec(t *testing.T, c crashChild) *child {
 	}
 	ch.URL = u
 	return ch
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // next returns the next line the child prints.
@@ -452,30 +433,36 @@ func checkRedeemed(t *testing.T, cs *crashStore, failpoint string, clientID stri
 // SIGKILL at each failpoint of redeeming an approved device code.
 func TestCrashDeviceCodeRedemption(t *testing.T) {
 	t.Parallel()
+	eachCrash(t, redeemFailpoints, func(t *testing.T, backend, fp string) {
+		cs := newCrashStore(t, backend)
+		env, stop := cs.serve(t)
+		f := newFlow(t, env, deviceRegistration())
+		sess := signIn(t, env, "dana")
+		d := f.start(t)
+		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
+			t.Fatalf("ApproveDevice: %v", err)
+		}
+		stop()
+		in := &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
+			GrantType: aws.String(oauth.GrantDeviceCode), DeviceCode: d.DeviceCode}
+		got, _ := crash(t, cs, env, fp, func(ctx context.Context, c *ssooidc.Client) (*ssooidc.CreateTokenOutput, error) {
+			return c.CreateToken(ctx, in)
+		})
+		checkRedeemed(t, cs, fp, *f.client.ClientId, got, func(env *testenv.Env) error {
+			_, err := oidcClient(env).CreateToken(t.Context(), in)
+			return err
+		})
+	})
+}
+
+// eachCrash runs body, in parallel subtests, for each backend and each
+// failpoint.
+func eachCrash(t *testing.T, failpoints []string, body func(t *testing.T, backend, fp string)) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			t.Parallel()
-			for _, fp := range redeemFailpoints {
-				t.Run(strings.ReplaceAll(fp, "/", "-"), func(t *testing.T) {
-					cs := newCrashStore(t, backend)
-					env, stop := cs.serve(t)
-					f := newFlow(t, env, deviceRegistration())
-					sess := signIn(t, env, "dana")
-					d := f.start(t)
-					if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
-						t.Fatalf("ApproveDevice: %v", err)
-					}
-					stop()
-					in := &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
-						GrantType: aws.String(oauth.GrantDeviceCode), DeviceCode: d.DeviceCode}
-					got, _ := crash(t, cs, env, fp, func(ctx context.Context, c *ssooidc.Client) (*ssooidc.CreateTokenOutput, error) {
-						return c.CreateToken(ctx, in)
-					})
-					checkRedeemed(t, cs, fp, *f.client.ClientId, got, func(env *testenv.Env) error {
-						_, err := oidcClient(env).CreateToken(t.Context(), in)
-						return err
-					})
-				})
+			for _, fp := range failpoints {
+				t.Run(strings.ReplaceAll(fp, "/", "-"), func(t *testing.T) { body(t, backend, fp) })
 			}
 		})
 	}
@@ -487,34 +474,27 @@ func TestCrashDeviceCodeRedemption(t *testing.T) {
 func TestCrashAuthorizationCodeRedemption(t *testing.T) {
 	t.Parallel()
 	const redirect, verifier = "http://127.0.0.1:43121/oauth/callback", "crash-test-verifier-0123456789-0123456789-0123456789"
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			for _, fp := range redeemFailpoints {
-				t.Run(strings.ReplaceAll(fp, "/", "-"), func(t *testing.T) {
-					cs := newCrashStore(t, backend)
-					env, stop := cs.serve(t)
-					f := newFlow(t, env, pkceRegistration(env))
-					sess := signIn(t, env, "erin")
-					authCode := f.authorizeCode(t, sess, redirect, verifier)
-					stop()
-					in := &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
-						GrantType: aws.String(oauth.GrantAuthorizationCode), Code: aws.String(authCode),
-						RedirectUri: aws.String(redirect), CodeVerifier: aws.String(verifier)}
-					got, _ := crash(t, cs, env, fp, func(ctx context.Context, c *ssooidc.Client) (*ssooidc.CreateTokenOutput, error) {
-						return c.CreateToken(ctx, in)
-					})
-					// A code presented twice revokes the grant it issued
-					// (RFC 6749 §4.1.2), so the grants are counted (in
-					// checkRedeemed) before it is presented again.
-					checkRedeemed(t, cs, fp, *f.client.ClientId, got, func(env *testenv.Env) error {
-						_, err := oidcClient(env).CreateToken(t.Context(), in)
-						return err
-					})
-				})
-			}
+	eachCrash(t, redeemFailpoints, func(t *testing.T, backend, fp string) {
+		cs := newCrashStore(t, backend)
+		env, stop := cs.serve(t)
+		f := newFlow(t, env, pkceRegistration(env))
+		sess := signIn(t, env, "erin")
+		authCode := f.authorizeCode(t, sess, redirect, verifier)
+		stop()
+		in := &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
+			GrantType: aws.String(oauth.GrantAuthorizationCode), Code: aws.String(authCode),
+			RedirectUri: aws.String(redirect), CodeVerifier: aws.String(verifier)}
+		got, _ := crash(t, cs, env, fp, func(ctx context.Context, c *ssooidc.Client) (*ssooidc.CreateTokenOutput, error) {
+			return c.CreateToken(ctx, in)
 		})
-	}
+		// A code presented twice revokes the grant it issued
+		// (RFC 6749 §4.1.2), so the grants are counted (in
+		// checkRedeemed) before it is presented again.
+		checkRedeemed(t, cs, fp, *f.client.ClientId, got, func(env *testenv.Env) error {
+			_, err := oidcClient(env).CreateToken(t.Context(), in)
+			return err
+		})
+	})
 }
 
 // TestCrashRefreshRotation (SECURITY.md ST-02): SIGKILL at each failpoint
@@ -527,74 +507,67 @@ func TestCrashAuthorizationCodeRedemption(t *testing.T) {
 // current generation and hash).
 func TestCrashRefreshRotation(t *testing.T) {
 	t.Parallel()
-	for _, backend := range []string{"sqlite", "postgres"} {
-		t.Run(backend, func(t *testing.T) {
-			t.Parallel()
-			for _, fp := range []string{oauth.FailpointBeforeRotate, oauth.FailpointAfterRotate, oauth.FailpointBeforeResponse, acked} {
-				t.Run(strings.ReplaceAll(fp, "/", "-"), func(t *testing.T) {
-					cs := newCrashStore(t, backend)
-					env, stop := cs.serve(t)
-					f := newFlow(t, env, deviceRegistration())
-					sess := signIn(t, env, "frank")
-					d := f.start(t)
-					if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
-						t.Fatalf("ApproveDevice: %v", err)
-					}
-					tok1, err := f.poll(t, d)
-					if err != nil || tok1.RefreshToken == nil {
-						t.Fatalf("CreateToken(device_code) = %+v, %v", tok1, err)
-					}
-					stop()
-					refresh := func(rt *string) *ssooidc.CreateTokenInput {
-						return &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
-							GrantType: aws.String(oauth.GrantRefreshToken), RefreshToken: rt}
-					}
-					tok2, saw200 := crash(t, cs, env, fp, func(ctx context.Context, c *ssooidc.Client) (*ssooidc.CreateTokenOutput, error) {
-						return c.CreateToken(ctx, refresh(tok1.RefreshToken))
-					})
-
-					var gen, revoked int64
-					if err := cs.query(t, `SELECT refresh_gen, revoked_at FROM oauth_grants WHERE client_id = $1`, *f.client.ClientId).Scan(&gen, &revoked); err != nil {
-						t.Fatalf("read grant: %v", err)
-					}
-					if revoked != 0 {
-						t.Fatalf("%s: the grant was revoked by the crash", fp)
-					}
-					rt2Valid := gen == 1
-					env2, _ := cs.serve(t)
-					c := oidcClient(env2)
-					if saw200 {
-						// RT2 first: RT1 presented after the rotation's
-						// retry grace would revoke the family.
-						tok3, err := c.CreateToken(t.Context(), refresh(tok2.RefreshToken))
-						if err != nil {
-							t.Errorf("%s: the refresh token the client got with its 200 does not work after the restart: %v", fp, err)
-						} else if !tokenWorks(t, env2.AWSConfig, aws.ToString(tok3.AccessToken)) {
-							t.Errorf("%s: the access token refreshed with it does not work", fp)
-						}
-						if !tokenWorks(t, env2.AWSConfig, aws.ToString(tok2.AccessToken)) {
-							t.Errorf("%s: the access token the client got with its 200 does not work after the restart", fp)
-						}
-						rt2Valid = err == nil
-					}
-					_, err = c.CreateToken(t.Context(), refresh(tok1.RefreshToken))
-					if err != nil && code(err) != "InvalidGrantException" {
-						t.Fatalf("%s: presenting RT1 after the restart: %v", fp, err)
-					}
-					rt1Valid := err == nil
-					switch {
-					case rt1Valid && rt2Valid:
-						t.Errorf("%s: both RT1 and RT2 are valid after the restart", fp)
-					case !rt1Valid && !rt2Valid:
-						t.Errorf("%s: neither RT1 nor RT2 is valid after the restart (generation %d)", fp, gen)
-					case committed(fp) && !rt2Valid:
-						t.Errorf("%s: a crash after COMMIT lost the rotation", fp)
-					case !committed(fp) && rt2Valid:
-						t.Errorf("%s: a crash before COMMIT kept the rotation", fp)
-					}
-					t.Logf("%s: generation %d after the crash; RT1 valid %v, RT2 valid %v", fp, gen, rt1Valid, rt2Valid)
-				})
-			}
+	eachCrash(t, []string{oauth.FailpointBeforeRotate, oauth.FailpointAfterRotate, oauth.FailpointBeforeResponse, acked}, func(t *testing.T, backend, fp string) {
+		cs := newCrashStore(t, backend)
+		env, stop := cs.serve(t)
+		f := newFlow(t, env, deviceRegistration())
+		sess := signIn(t, env, "frank")
+		d := f.start(t)
+		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
+			t.Fatalf("ApproveDevice: %v", err)
+		}
+		tok1, err := f.poll(t, d)
+		if err != nil || tok1.RefreshToken == nil {
+			t.Fatalf("CreateToken(device_code) = %+v, %v", tok1, err)
+		}
+		stop()
+		refresh := func(rt *string) *ssooidc.CreateTokenInput {
+			return &ssooidc.CreateTokenInput{ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret,
+				GrantType: aws.String(oauth.GrantRefreshToken), RefreshToken: rt}
+		}
+		tok2, saw200 := crash(t, cs, env, fp, func(ctx context.Context, c *ssooidc.Client) (*ssooidc.CreateTokenOutput, error) {
+			return c.CreateToken(ctx, refresh(tok1.RefreshToken))
 		})
-	}
+
+		var gen, revoked int64
+		if err := cs.query(t, `SELECT refresh_gen, revoked_at FROM oauth_grants WHERE client_id = $1`, *f.client.ClientId).Scan(&gen, &revoked); err != nil {
+			t.Fatalf("read grant: %v", err)
+		}
+		if revoked != 0 {
+			t.Fatalf("%s: the grant was revoked by the crash", fp)
+		}
+		rt2Valid := gen == 1
+		env2, _ := cs.serve(t)
+		c := oidcClient(env2)
+		if saw200 {
+			// RT2 first: RT1 presented after the rotation's
+			// retry grace would revoke the family.
+			tok3, err := c.CreateToken(t.Context(), refresh(tok2.RefreshToken))
+			if err != nil {
+				t.Errorf("%s: the refresh token the client got with its 200 does not work after the restart: %v", fp, err)
+			} else if !tokenWorks(t, env2.AWSConfig, aws.ToString(tok3.AccessToken)) {
+				t.Errorf("%s: the access token refreshed with it does not work", fp)
+			}
+			if !tokenWorks(t, env2.AWSConfig, aws.ToString(tok2.AccessToken)) {
+				t.Errorf("%s: the access token the client got with its 200 does not work after the restart", fp)
+			}
+			rt2Valid = err == nil
+		}
+		_, err = c.CreateToken(t.Context(), refresh(tok1.RefreshToken))
+		if err != nil && code(err) != "InvalidGrantException" {
+			t.Fatalf("%s: presenting RT1 after the restart: %v", fp, err)
+		}
+		rt1Valid := err == nil
+		switch {
+		case rt1Valid && rt2Valid:
+			t.Errorf("%s: both RT1 and RT2 are valid after the restart", fp)
+		case !rt1Valid && !rt2Valid:
+			t.Errorf("%s: neither RT1 nor RT2 is valid after the restart (generation %d)", fp, gen)
+		case committed(fp) && !rt2Valid:
+			t.Errorf("%s: a crash after COMMIT lost the rotation", fp)
+		case !committed(fp) && rt2Valid:
+			t.Errorf("%s: a crash before COMMIT kept the rotation", fp)
+		}
+		t.Logf("%s: generation %d after the crash; RT1 valid %v, RT2 valid %v", fp, gen, rt1Valid, rt2Valid)
+	})
 }
