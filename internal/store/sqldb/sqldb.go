@@ -55,9 +55,8 @@ type Dialect struct {
 type DB struct {
 	queries
 	w, r   *sql.DB
-	wc, rc *stmtCache    // nil unless the dialect caches statements
-	gw     *groupWriter  // nil unless the dialect uses group commit
-	ckpt   *checkpointer // nil unless CheckpointInBackground
+	wc, rc *stmtCache   // nil unless the dialect caches statements
+	gw     *groupWriter // nil unless the dialect uses group commit
 	d      *Dialect
 	now    func() time.Time
 
@@ -113,10 +112,6 @@ func (db *DB) Close() error {
 		db.reps.close()
 	}
 	db.feed.close()
-	var err error
-	if db.ckpt != nil {
-		err = db.ckpt.close()
-	}
 	if db.gw != nil {
 		db.gw.close()
 	}
@@ -124,7 +119,7 @@ func (db *DB) Close() error {
 		db.wc.close()
 		db.rc.close()
 	}
-	err = errors.Join(err, db.w.Close())
+	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
