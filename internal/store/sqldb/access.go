@@ -51,9 +51,16 @@ func (q queries) RenameInstance(ctx context.Context, arn, name string) error {
 	return mustAffect(q.exec(ctx, `UPDATE instances SET name = $2 WHERE instance_arn = $1`, arn, name))
 }
 
-// DeleteInstance implements store.Access.
+// DeleteInstance implements store.Access. Request statuses go after the
+// instance, by their own statement: on PostgreSQL they have no foreign key
+// to it (migration 0016), and a create that wrote one while the instance's
+// cascades waited for it has committed by then.
 func (q queries) DeleteInstance(ctx context.Context, arn string) error {
-	return mustAffect(q.exec(ctx, `DELETE FROM instances WHERE instance_arn = $1`, arn))
+	if err := mustAffect(q.exec(ctx, `DELETE FROM instances WHERE instance_arn = $1`, arn)); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, `DELETE FROM access_operations WHERE instance_arn = $1`, arn)
+	return err
 }
 
 // CountInstances implements store.Access.

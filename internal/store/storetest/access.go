@@ -741,7 +741,13 @@ func testAccess(t *testing.T, open Opener) {
 		if in, _ := f.s.GetInstance(ctx, f.inst.InstanceARN); in.Name != "renamed" {
 			t.Errorf("instance name = %q, want renamed", in.Name)
 		}
+		op := &idc.OperationStatus{RequestID: idc.NewResourceID("req"), InstanceARN: f.inst.InstanceARN, Kind: idc.OpCreateAssignment,
+			Status: idc.StatusSucceeded, AccountID: f.a1, PermissionSetARN: ps.ARN, PrincipalType: idc.PrincipalGroup, PrincipalID: f.g, CreatedAt: f.now}
+		mustTx(t, f.s, "CreateOperationStatus", func(q store.Queries) error { return q.CreateOperationStatus(ctx, op) })
 		mustTx(t, f.s, "DeleteInstance", func(q store.Queries) error { return q.DeleteInstance(ctx, f.inst.InstanceARN) })
+		if _, err := f.s.GetOperationStatus(ctx, op.InstanceARN, op.Kind, op.RequestID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("request status of a deleted instance: %v, want ErrNotFound", err)
+		}
 		if _, err := f.s.GetPermissionSet(ctx, ps.ARN); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("permission set of a deleted instance: %v, want ErrNotFound", err)
 		}
