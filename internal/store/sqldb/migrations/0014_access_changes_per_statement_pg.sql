@@ -6,7 +6,7 @@
 -- its own executor start and its own re-preparation of access_changes'
 -- CHECK constraints — which was about an eighth of the server's CPU for a
 -- CreateAccountAssignment and as much per row for any statement writing
--- many (batched creates, cascades from a deleted group, user or account;
+-- many (multi-row inserts, cascades from a deleted group, user or account;
 -- cascades fire statement-level triggers too). The feed's contents are
 -- unchanged: one row per inserted or deleted row, in the same transaction.
 -- A statement that writes no row (ON CONFLICT DO NOTHING) appends nothing.
