@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -464,10 +466,7 @@ func (r *replicas) liveOthers(ctx context.Context, ids []string) ([]string, erro
 // queue back for everyone.
 func (r *replicas) forgetExpired(ctx context.Context) error {
 	r.mu.Lock()
-	ids := make([]string, 0, len(r.peers))
-	for id := range r.peers {
-		ids = append(ids, id)
-	}
+	ids := slices.Collect(maps.Keys(r.peers))
 	e := r.epoch
 	r.mu.Unlock()
 	if len(ids) == 0 {
@@ -688,10 +687,7 @@ func (r *replicas) await(ctx context.Context, seq uint64) {
 			return
 		}
 		r.mu.Lock()
-		ids := make([]string, 0, len(w.need))
-		for id := range w.need {
-			ids = append(ids, id)
-		}
+		ids := slices.Collect(maps.Keys(w.need))
 		echoed := w.echoed
 		r.mu.Unlock()
 		if !echoed {
