@@ -90,8 +90,9 @@ func displayUserCode(canon string) string { return canon[:4] + "-" + canon[4:] }
 // (sso-oidc StartDeviceAuthorization, RFC 8628 §3.1–3.2): InvalidClient for
 // a bad client id or secret, UnauthorizedClient when the client may not use
 // the device grant, InvalidRequest for a start URL that is not an http(s)
-// URL or differs from the client's issuer URL (SECURITY.md DF-17), SlowDown
-// when the client starts authorizations too fast.
+// URL, is not this instance's (<PublicURL>/start) or differs from the
+// client's issuer URL (SECURITY.md DF-17), SlowDown when the client starts
+// authorizations too fast.
 func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, clientSecret, startURL string) (*DeviceAuthorization, error) {
 	c, err := s.authenticateClient(ctx, clientID, clientSecret)
 	if err != nil {
@@ -107,6 +108,12 @@ func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, client
 	}
 	if !validURL(startURL) {
 		return nil, fail(CodeInvalidRequest, "Invalid start URL")
+	}
+	// A start URL names the instance the user signs in to; a device
+	// authorization for another one's would have the user approve, on this
+	// instance's pages, a login the client believes is elsewhere.
+	if s.publicURL != "" && !sameStartURL(s.publicURL+"/start", startURL) {
+		return nil, fail(CodeInvalidRequest, "The start URL is not this instance's, which is "+s.publicURL+"/start")
 	}
 	if c.IssuerURL != "" && !sameStartURL(c.IssuerURL, startURL) {
 		return nil, fail(CodeInvalidRequest, "The start URL does not match the client's issuer URL")

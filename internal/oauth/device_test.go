@@ -113,6 +113,41 @@ func TestStartDeviceAuthorization(t *testing.T) {
 		})
 	}
 
+	// DF-17: a start URL that is not this instance's is refused, whatever
+	// the client registered.
+	t.Run("start URL must be the instance's", func(t *testing.T) {
+		open, err := f.svc.RegisterClient(t.Context(), &oauth.Registration{Name: "n", Type: "public", GrantTypes: []string{oauth.GrantDeviceCode}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		foreign, err := f.svc.RegisterClient(t.Context(), &oauth.Registration{Name: "n", Type: "public",
+			GrantTypes: []string{oauth.GrantDeviceCode}, IssuerURL: "https://evil.example/start"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			c    *oauth.RegisteredClient
+			href string
+		}{
+			{"other host", open, "https://evil.example/start"},
+			{"other scheme", open, "https://127.0.0.1:8080/start"},
+			{"other port", open, "http://127.0.0.1:8081/start"},
+			{"other path", open, publicURL + "/portal"},
+			{"the root", open, publicURL},
+			{"foreign issuer, its own start URL", foreign, "https://evil.example/start"},
+		} {
+			if _, err := f.svc.StartDeviceAuthorization(t.Context(), tc.c.ClientID, tc.c.ClientSecret, tc.href); !errors.Is(err, oauth.ErrInvalidRequest) {
+				t.Errorf("%s: StartDeviceAuthorization(%s) = %v, want InvalidRequest", tc.name, tc.href, err)
+			}
+		}
+		for _, href := range []string{publicURL + "/start", publicURL + "/start/", publicURL + "/start/#", "HTTP://127.0.0.1:8080/start"} {
+			if _, err := f.svc.StartDeviceAuthorization(t.Context(), open.ClientID, open.ClientSecret, href); err != nil {
+				t.Errorf("StartDeviceAuthorization(%s) = %v", href, err)
+			}
+		}
+	})
+
 	// DF-17: a start URL that is not the client's issuer URL is refused.
 	t.Run("start URL must match the issuer URL", func(t *testing.T) {
 		dc, err := f.svc.RegisterClient(t.Context(), &oauth.Registration{Name: "n", Type: "public",

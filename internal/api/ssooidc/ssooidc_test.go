@@ -305,6 +305,24 @@ func TestRegisterClientErrors(t *testing.T) {
 	}
 }
 
+// TestStartDeviceAuthorizationForeignStartURL: a start URL that is not
+// this instance's is InvalidRequestException whose description names the
+// right one (SECURITY.md DF-17).
+func TestStartDeviceAuthorizationForeignStartURL(t *testing.T) {
+	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
+		f := newFlow(t, env, deviceRegistration())
+		for _, href := range []string{"https://d-1234567890.awsapps.com/start", strings.Replace(env.URL, "127.0.0.1", "localhost", 1) + "/start", env.URL + "/start/other"} {
+			var bad *types.InvalidRequestException
+			out, err := f.c.StartDeviceAuthorization(t.Context(), &ssooidc.StartDeviceAuthorizationInput{
+				ClientId: f.client.ClientId, ClientSecret: f.client.ClientSecret, StartUrl: aws.String(href)})
+			if !errors.As(err, &bad) || !strings.Contains(aws.ToString(bad.Error_description), env.URL+"/start") {
+				t.Errorf("StartDeviceAuthorization(%s) = %+v, %v; want InvalidRequestException naming %s/start", href, out, err, env.URL)
+			}
+		}
+		f.start(t) // the instance's own start URL still works
+	})
+}
+
 // TestWireErrors pins the error body sso-oidc sends: the OAuth code in
 // "error", a description, the exception in X-Amzn-ErrorType, no caching.
 func TestWireErrors(t *testing.T) {
