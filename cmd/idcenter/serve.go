@@ -65,7 +65,7 @@ func runServer(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if cfg.DB == "" {
 		st, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "idcenter.db"))
 	} else {
-		st, err = postgres.Open(ctx, cfg.DB)
+		st, err = postgres.OpenWith(ctx, cfg.DB, postgres.Options{Logger: log})
 	}
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,9 @@ type Options struct {
 	// ReplicaLease is the replica coherence lease (sqldb.DefaultReplicaLease
 	// if zero); tests shorten it.
 	ReplicaLease time.Duration
+	// Logger receives the store's own warnings (replica coherence);
+	// slog.Default() if nil.
+	Logger *slog.Logger
 }
 
 // Open connects to the database named by dsn (a postgres:// URL) and
@@ -52,6 +56,7 @@ func OpenWith(ctx context.Context, dsn string, opt Options) (*sqldb.DB, error) {
 	d := Dialect()
 	d.Listen = listener(dsn)
 	d.ReplicaLease = opt.ReplicaLease
+	d.Logger = opt.Logger
 	s, err := sqldb.New(ctx, db, db, d)
 	if err != nil {
 		db.Close()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
@@ -63,7 +64,13 @@ func runChildReplica(dsn string) int {
 
 func openReplica(t *testing.T, dsn string) *sqldb.DB {
 	t.Helper()
-	db, err := postgres.OpenWith(t.Context(), dsn, postgres.Options{ReplicaLease: testLease})
+	return openReplicaWith(t, dsn, postgres.Options{})
+}
+
+func openReplicaWith(t *testing.T, dsn string, opt postgres.Options) *sqldb.DB {
+	t.Helper()
+	opt.ReplicaLease = testLease
+	db, err := postgres.OpenWith(t.Context(), dsn, opt)
 	if err != nil {
 		t.Fatalf("postgres.OpenWith: %v", err)
 	}
@@ -328,10 +335,18 @@ func BenchmarkAccessWrite(b *testing.B) {
 func TestListenerReconnect(t *testing.T) {
 	t.Parallel()
 	dsn := testenv.PostgresDSN(t)
-	a, b := openReplica(t, dsn), openReplica(t, dsn)
+	// b's warnings go to the logger it was given, not to the process's
+	// default one (which a server configured for JSON logs does not use).
+	var blog testenv.LockedBuffer
+	a, b := openReplica(t, dsn), openReplicaWith(t, dsn, postgres.Options{Logger: slog.New(slog.NewJSONHandler(&blog, nil))})
 	waitPeers(t, a, 1)
 	waitPeers(t, b, 1)
 	in := newInstance(t, a)
+	defer func() {
+		if !strings.Contains(blog.String(), `"msg":"replica coherence: session ended; rejoining"`) {
+			t.Errorf("b's logger got %q, want the session-ended warning", blog.String())
+		}
+	}()
 	for round := range 2 {
 		before, _ := b.AccessVersion()
 		admin, err := sql.Open("pgx", dsn)

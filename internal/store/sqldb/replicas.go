@@ -114,6 +114,7 @@ type Listener interface {
 // replicas is one DB's side of replica coherence.
 type replicas struct {
 	db     *DB
+	log    *slog.Logger
 	id     string
 	listen func(ctx context.Context, channel, name string) (Listener, error)
 	lease  time.Duration
@@ -153,7 +154,7 @@ type ackWait struct {
 	closed bool
 }
 
-func newReplicas(db *DB, listen func(ctx context.Context, channel, name string) (Listener, error), lease time.Duration) *replicas {
+func newReplicas(db *DB, listen func(ctx context.Context, channel, name string) (Listener, error), lease time.Duration, log *slog.Logger) *replicas {
 	if lease <= 0 {
 		lease = DefaultReplicaLease
 	}
@@ -161,7 +162,7 @@ func newReplicas(db *DB, listen func(ctx context.Context, channel, name string) 
 	_, _ = rand.Read(b[:])
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &replicas{
-		db: db, id: hex.EncodeToString(b[:]), listen: listen,
+		db: db, log: log, id: hex.EncodeToString(b[:]), listen: listen,
 		lease: lease, margin: lease / 6, base: time.Now(),
 		peers: map[string]uint64{}, waits: map[uint64]*ackWait{}, sessions: make(chan struct{}),
 		stop: cancel, done: make(chan struct{}),
@@ -225,7 +226,7 @@ func (r *replicas) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		slog.Warn("replica coherence: session ended; rejoining", "replica", r.id, "err", err)
+		r.log.Warn("replica coherence: session ended; rejoining", "replica", r.id, "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -643,7 +644,7 @@ func (r *replicas) afterCommit(ctx context.Context, t commitTicket) {
 		t.notified = r.register()
 		if err := r.notify(ctx, "c "+r.id+" "+strconv.FormatUint(t.notified, 10)); err != nil {
 			// await sends it again.
-			slog.Warn("replica coherence: could not notify peers of a commit", "err", err)
+			r.log.Warn("replica coherence: could not notify peers of a commit", "err", err)
 		}
 	}
 	if t.notified != 0 {
@@ -683,7 +684,7 @@ func (r *replicas) await(ctx context.Context, seq uint64) {
 		case <-t.C:
 		}
 		if time.Now().After(deadline) {
-			slog.Error("replica coherence: peers did not ack a commit; they catch up at their next sync", "seq", seq)
+			r.log.Error("replica coherence: peers did not ack a commit; they catch up at their next sync", "seq", seq)
 			return
 		}
 		r.mu.Lock()
@@ -702,7 +703,7 @@ func (r *replicas) await(ctx context.Context, seq uint64) {
 			// Otherwise send it again; peers that hear it twice bump
 			// their version twice, no harm.
 			if err := r.notify(ctx, "c "+r.id+" "+strconv.FormatUint(seq, 10)); err != nil {
-				slog.Warn("replica coherence: could not notify peers again", "err", err)
+				r.log.Warn("replica coherence: could not notify peers again", "err", err)
 			}
 			continue
 		}

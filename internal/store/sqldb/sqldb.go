@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,8 @@ type Dialect struct {
 	Listen func(ctx context.Context, channel, name string) (Listener, error)
 	// ReplicaLease is the coherence lease (DefaultReplicaLease if zero).
 	ReplicaLease time.Duration
+	// Logger receives the store's warnings; slog.Default() if nil.
+	Logger *slog.Logger
 }
 
 // DB is an open database: a pool for writes (for SQLite exactly one
@@ -88,7 +91,11 @@ func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
 		}
 	}
 	if d.Listen != nil {
-		db.reps = newReplicas(db, d.Listen, d.ReplicaLease)
+		log := d.Logger
+		if log == nil {
+			log = slog.Default()
+		}
+		db.reps = newReplicas(db, d.Listen, d.ReplicaLease, log)
 	}
 	return db, nil
 }
