@@ -33,8 +33,11 @@ type AuthSettings struct {
 	SessionDuration time.Duration
 	// DeviceGrantDisabled turns the device authorization grant off.
 	DeviceGrantDisabled bool
-	UpdatedAt           time.Time
-	UpdatedBy           string
+	// DeviceSameNetwork requires a device authorization to be approved
+	// from the network it was started from (SECURITY.md DF-13).
+	DeviceSameNetwork bool
+	UpdatedAt         time.Time
+	UpdatedBy         string
 }
 
 // UserCredential is what a user signs in with. Secrets are never in clear:

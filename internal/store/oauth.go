@@ -41,7 +41,10 @@ type OAuthDeviceAuthorization struct {
 	UserCodeHash   string
 	ClientID       string
 	StartURL       string
-	Status         string // DevicePending, DeviceApproved, DeviceDenied or DeviceRedeemed
+	// OriginIP is the address StartDeviceAuthorization came from, "" when
+	// unknown (SECURITY.md DF-13).
+	OriginIP string
+	Status   string // DevicePending, DeviceApproved, DeviceDenied or DeviceRedeemed
 	// SessionID, IdentityStoreID and UserID name who approved or denied it.
 	SessionID       string
 	IdentityStoreID string

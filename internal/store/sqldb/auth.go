@@ -51,13 +51,15 @@ func authFlag(b bool) int {
 // GetAuthSettings implements store.Auth.
 func (q queries) GetAuthSettings(ctx context.Context, identityStoreID string) (*store.AuthSettings, error) {
 	var s store.AuthSettings
-	var dur, updated, noDevice int64
-	err := q.ex.QueryRowContext(ctx, `SELECT identity_store_id, mfa_mode, session_duration_s, device_grant_disabled, updated_at, updated_by FROM auth_settings WHERE identity_store_id = $1`, identityStoreID).
-		Scan(&s.IdentityStoreID, &s.MFAMode, &dur, &noDevice, &updated, &s.UpdatedBy)
+	var dur, updated, noDevice, sameNet int64
+	err := q.ex.QueryRowContext(ctx, `SELECT identity_store_id, mfa_mode, session_duration_s, device_grant_disabled, device_same_network, updated_at, updated_by
+		FROM auth_settings WHERE identity_store_id = $1`, identityStoreID).
+		Scan(&s.IdentityStoreID, &s.MFAMode, &dur, &noDevice, &sameNet, &updated, &s.UpdatedBy)
 	if err != nil {
 		return nil, q.wrap(err)
 	}
 	s.DeviceGrantDisabled = noDevice == 1
+	s.DeviceSameNetwork = sameNet == 1
 	s.SessionDuration = time.Duration(dur) * time.Second
 	s.UpdatedAt = fromMS(updated)
 	return &s, nil
@@ -65,10 +67,12 @@ func (q queries) GetAuthSettings(ctx context.Context, identityStoreID string) (*
 
 // PutAuthSettings implements store.Auth.
 func (q queries) PutAuthSettings(ctx context.Context, s *store.AuthSettings) error {
-	_, err := q.exec(ctx, `INSERT INTO auth_settings (identity_store_id, mfa_mode, session_duration_s, device_grant_disabled, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6)
+	_, err := q.exec(ctx, `INSERT INTO auth_settings (identity_store_id, mfa_mode, session_duration_s, device_grant_disabled, device_same_network, updated_at, updated_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (identity_store_id) DO UPDATE SET mfa_mode = excluded.mfa_mode, session_duration_s = excluded.session_duration_s,
-		device_grant_disabled = excluded.device_grant_disabled, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-		s.IdentityStoreID, s.MFAMode, int64(s.SessionDuration/time.Second), authFlag(s.DeviceGrantDisabled), ms(s.UpdatedAt), s.UpdatedBy)
+		device_grant_disabled = excluded.device_grant_disabled, device_same_network = excluded.device_same_network,
+		updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+		s.IdentityStoreID, s.MFAMode, int64(s.SessionDuration/time.Second), authFlag(s.DeviceGrantDisabled), authFlag(s.DeviceSameNetwork), ms(s.UpdatedAt), s.UpdatedBy)
 	return err
 }
 

@@ -148,12 +148,12 @@ func (q queries) GetOAuthClient(ctx context.Context, clientID string) (*store.OA
 	return &c, nil
 }
 
-const deviceCols = `device_code_hash, user_code_hash, client_id, start_url, status, session_id, identity_store_id, user_id, grant_id, created_at, expires_at, decided_at`
+const deviceCols = `device_code_hash, user_code_hash, client_id, start_url, origin_ip, status, session_id, identity_store_id, user_id, grant_id, created_at, expires_at, decided_at`
 
 func scanDevice(row interface{ Scan(...any) error }) (*store.OAuthDeviceAuthorization, error) {
 	var d store.OAuthDeviceAuthorization
 	var created, expires, decided int64
-	if err := row.Scan(&d.DeviceCodeHash, &d.UserCodeHash, &d.ClientID, &d.StartURL, &d.Status, &d.SessionID,
+	if err := row.Scan(&d.DeviceCodeHash, &d.UserCodeHash, &d.ClientID, &d.StartURL, &d.OriginIP, &d.Status, &d.SessionID,
 		&d.IdentityStoreID, &d.UserID, &d.GrantID, &created, &expires, &decided); err != nil {
 		return nil, err
 	}
@@ -163,8 +163,8 @@ func scanDevice(row interface{ Scan(...any) error }) (*store.OAuthDeviceAuthoriz
 
 // CreateDeviceAuthorization implements store.OAuth.
 func (q queries) CreateDeviceAuthorization(ctx context.Context, d *store.OAuthDeviceAuthorization) error {
-	_, err := q.exec(ctx, `INSERT INTO oauth_device_authorizations (`+deviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		d.DeviceCodeHash, d.UserCodeHash, d.ClientID, d.StartURL, d.Status, d.SessionID, d.IdentityStoreID, d.UserID,
+	_, err := q.exec(ctx, `INSERT INTO oauth_device_authorizations (`+deviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		d.DeviceCodeHash, d.UserCodeHash, d.ClientID, d.StartURL, d.OriginIP, d.Status, d.SessionID, d.IdentityStoreID, d.UserID,
 		d.GrantID, ms(d.CreatedAt), ms(d.ExpiresAt), oauthMS(d.DecidedAt))
 	return err
 }

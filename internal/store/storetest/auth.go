@@ -77,10 +77,13 @@ func testAuth(t *testing.T, open Opener) {
 		if _, err := f.s.GetAuthSettings(ctx, f.id); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("GetAuthSettings(unset) = %v, want ErrNotFound", err)
 		}
+		// Each flag round-trips on and back off (DeviceSameNetwork:
+		// SECURITY.md DF-13).
 		for _, want := range []*store.AuthSettings{
 			{IdentityStoreID: f.id, MFAMode: store.MFAContextAware, SessionDuration: 15 * time.Minute, UpdatedAt: f.now, UpdatedBy: "a"},
 			{IdentityStoreID: f.id, MFAMode: store.MFADisabled, SessionDuration: 90 * 24 * time.Hour, DeviceGrantDisabled: true, UpdatedAt: f.now.Add(time.Second), UpdatedBy: "b"},
-			{IdentityStoreID: f.id, MFAMode: store.MFAAlwaysOn, SessionDuration: time.Hour, UpdatedAt: f.now.Add(2 * time.Second), UpdatedBy: "c"},
+			{IdentityStoreID: f.id, MFAMode: store.MFAAlwaysOn, SessionDuration: time.Hour, DeviceSameNetwork: true, UpdatedAt: f.now.Add(2 * time.Second), UpdatedBy: "c"},
+			{IdentityStoreID: f.id, MFAMode: store.MFAAlwaysOn, SessionDuration: time.Hour, UpdatedAt: f.now.Add(3 * time.Second), UpdatedBy: "d"},
 		} {
 			f.mustTx(t, "PutAuthSettings", func(ctx context.Context, q store.Queries) error { return q.PutAuthSettings(ctx, want) })
 			got, err := f.s.GetAuthSettings(ctx, f.id)

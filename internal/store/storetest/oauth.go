@@ -38,7 +38,7 @@ func testOAuth(t *testing.T, open Opener) {
 		t.Helper()
 		d := &store.OAuthDeviceAuthorization{
 			DeviceCodeHash: "d-" + idc.UUID(), UserCodeHash: "u-" + idc.UUID(), ClientID: clientID,
-			StartURL: "http://127.0.0.1:8080/start", Status: store.DevicePending, CreatedAt: now, ExpiresAt: expires,
+			StartURL: "http://127.0.0.1:8080/start", OriginIP: "203.0.113.7", Status: store.DevicePending, CreatedAt: now, ExpiresAt: expires,
 		}
 		if err := tx(t, s, func(q store.Queries) error { return q.CreateDeviceAuthorization(t.Context(), d) }); err != nil {
 			t.Fatalf("CreateDeviceAuthorization: %v", err)
@@ -175,6 +175,39 @@ func testOAuth(t *testing.T, open Opener) {
 			return q.RedeemDeviceAuthorization(ctx, late.DeviceCodeHash, c.ClientID, "g3", now.Add(2*time.Minute))
 		}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("RedeemDeviceAuthorization(expired) = %v, want ErrNotFound", err)
+		}
+	})
+
+	// The origin of a device authorization (SECURITY.md DF-13) comes back
+	// as stored from every read, including the decision's, whatever its
+	// form: IPv4, IPv6 with a zone, or unknown.
+	t.Run("DeviceOriginIP", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		ctx := t.Context()
+		c := newClient(t, s)
+		for _, origin := range []string{"198.51.100.23", "2001:db8::1", "fe80::1%eth0", ""} {
+			d := &store.OAuthDeviceAuthorization{
+				DeviceCodeHash: "d-" + idc.UUID(), UserCodeHash: "u-" + idc.UUID(), ClientID: c.ClientID,
+				StartURL: "http://127.0.0.1:8080/start", OriginIP: origin, Status: store.DevicePending, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			}
+			if err := tx(t, s, func(q store.Queries) error { return q.CreateDeviceAuthorization(ctx, d) }); err != nil {
+				t.Fatalf("CreateDeviceAuthorization(%q): %v", origin, err)
+			}
+			if got, err := s.GetDeviceAuthorization(ctx, d.DeviceCodeHash); err != nil || got.OriginIP != origin {
+				t.Errorf("GetDeviceAuthorization(origin %q) = %+v, %v", origin, got, err)
+			}
+			if got, err := s.GetDeviceAuthorizationByUserCode(ctx, d.UserCodeHash); err != nil || got.OriginIP != origin {
+				t.Errorf("GetDeviceAuthorizationByUserCode(origin %q) = %+v, %v", origin, got, err)
+			}
+			var decided *store.OAuthDeviceAuthorization
+			if err := tx(t, s, func(q store.Queries) error {
+				var err error
+				decided, err = q.DecideDeviceAuthorization(ctx, d.UserCodeHash, store.DeviceDenied, "s", "d", "u", now)
+				return err
+			}); err != nil || decided.OriginIP != origin {
+				t.Errorf("DecideDeviceAuthorization(origin %q) = %+v, %v", origin, decided, err)
+			}
 		}
 	})
 
