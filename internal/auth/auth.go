@@ -254,6 +254,17 @@ func (s *Service) DeviceGrantAllowed(ctx context.Context, identityStoreID string
 	return !set.DeviceGrantDisabled, nil
 }
 
+// DeviceSameNetworkRequired reports whether an identity store's device
+// authorizations must be approved from the network they were started from
+// (SECURITY.md DF-13; internal/oauth asks at each approval).
+func (s *Service) DeviceSameNetworkRequired(ctx context.Context, identityStoreID string) (bool, error) {
+	set, err := s.Settings(ctx, identityStoreID)
+	if err != nil {
+		return false, err
+	}
+	return set.DeviceSameNetwork, nil
+}
+
 // SettingsUpdate changes sign-in settings; zero fields are kept.
 type SettingsUpdate struct {
 	// MFAMode is store.MFAAlwaysOn, store.MFAContextAware or
@@ -264,12 +275,22 @@ type SettingsUpdate struct {
 	SessionDuration time.Duration
 	// DeviceGrant is DeviceGrantEnabled or DeviceGrantDisabled.
 	DeviceGrant string
+	// DeviceSameNetwork is DeviceSameNetworkEnabled (approve a device
+	// authorization only from the network it was started from, SECURITY.md
+	// DF-13) or DeviceSameNetworkDisabled.
+	DeviceSameNetwork string
 }
 
 // The values of SettingsUpdate.DeviceGrant.
 const (
 	DeviceGrantEnabled  = "ENABLED"
 	DeviceGrantDisabled = "DISABLED"
+)
+
+// The values of SettingsUpdate.DeviceSameNetwork.
+const (
+	DeviceSameNetworkEnabled  = "ENABLED"
+	DeviceSameNetworkDisabled = "DISABLED"
 )
 
 // UpdateSettings validates and saves u and returns the new settings.
@@ -289,6 +310,11 @@ func (s *Service) UpdateSettings(ctx context.Context, identityStoreID string, u 
 	default:
 		return nil, idc.Invalidf("DeviceGrant must be %s or %s.", DeviceGrantEnabled, DeviceGrantDisabled)
 	}
+	switch u.DeviceSameNetwork {
+	case "", DeviceSameNetworkEnabled, DeviceSameNetworkDisabled:
+	default:
+		return nil, idc.Invalidf("DeviceSameNetwork must be %s or %s.", DeviceSameNetworkEnabled, DeviceSameNetworkDisabled)
+	}
 	var out *store.AuthSettings
 	err := s.st.Tx(ctx, func(q store.Queries) error {
 		cur, err := q.GetAuthSettings(ctx, identityStoreID)
@@ -305,6 +331,9 @@ func (s *Service) UpdateSettings(ctx context.Context, identityStoreID string, u 
 		}
 		if u.DeviceGrant != "" {
 			cur.DeviceGrantDisabled = u.DeviceGrant == DeviceGrantDisabled
+		}
+		if u.DeviceSameNetwork != "" {
+			cur.DeviceSameNetwork = u.DeviceSameNetwork == DeviceSameNetworkEnabled
 		}
 		cur.UpdatedAt = s.now()
 		cur.UpdatedBy = idc.ActorName(ctx)

@@ -172,15 +172,19 @@ func (h *handlers) GetSettings(ctx context.Context, in *GetSettingsRequest) (*Se
 	if err != nil {
 		return nil, err
 	}
-	return settingsResponse(set.IdentityStoreID, set.MFAMode, set.SessionDuration, set.DeviceGrantDisabled), nil
+	return settingsResponse(set.IdentityStoreID, set.MFAMode, set.SessionDuration, set.DeviceGrantDisabled, set.DeviceSameNetwork), nil
 }
 
-func settingsResponse(identityStoreID, mfaMode string, session time.Duration, deviceGrantDisabled bool) *SettingsResponse {
-	dg := DeviceGrantEnabled
+func settingsResponse(identityStoreID, mfaMode string, session time.Duration, deviceGrantDisabled, deviceSameNetwork bool) *SettingsResponse {
+	dg, sn := DeviceGrantEnabled, DeviceSameNetworkDisabled
 	if deviceGrantDisabled {
 		dg = DeviceGrantDisabled
 	}
-	return &SettingsResponse{IdentityStoreId: identityStoreID, MfaMode: mfaMode, SessionDurationSeconds: int64(session / time.Second), DeviceGrant: dg}
+	if deviceSameNetwork {
+		sn = DeviceSameNetworkEnabled
+	}
+	return &SettingsResponse{IdentityStoreId: identityStoreID, MfaMode: mfaMode, SessionDurationSeconds: int64(session / time.Second),
+		DeviceGrant: dg, DeviceSameNetwork: sn}
 }
 
 // UpdateSettings changes the sign-in settings.
@@ -188,7 +192,7 @@ func (h *handlers) UpdateSettings(ctx context.Context, in *UpdateSettingsRequest
 	if err := authorize(ctx); err != nil {
 		return nil, err
 	}
-	u := auth.SettingsUpdate{MFAMode: in.MfaMode, DeviceGrant: in.DeviceGrant}
+	u := auth.SettingsUpdate{MFAMode: in.MfaMode, DeviceGrant: in.DeviceGrant, DeviceSameNetwork: in.DeviceSameNetwork}
 	if in.SessionDurationSeconds != nil {
 		u.SessionDuration = time.Duration(*in.SessionDurationSeconds) * time.Second
 	}
@@ -196,5 +200,5 @@ func (h *handlers) UpdateSettings(ctx context.Context, in *UpdateSettingsRequest
 	if err != nil {
 		return nil, err
 	}
-	return settingsResponse(set.IdentityStoreID, set.MFAMode, set.SessionDuration, set.DeviceGrantDisabled), nil
+	return settingsResponse(set.IdentityStoreID, set.MFAMode, set.SessionDuration, set.DeviceGrantDisabled, set.DeviceSameNetwork), nil
 }

@@ -18,13 +18,17 @@
 //	CreateInvitation    {UserName|UserId, ExpiresInSeconds?}   -> {UserId, InvitationUrl, ExpiresAt}
 //	ResetUserMFA        {UserName|UserId}                       -> {UserId}
 //	RevokeUserSessions  {UserName|UserId}                       -> {UserId, RevokedSessions}
-//	GetSettings         {}                                      -> {IdentityStoreId, MfaMode, SessionDurationSeconds, DeviceGrant}
-//	UpdateSettings      {MfaMode?, SessionDurationSeconds?, DeviceGrant?} -> the new settings
+//	GetSettings         {}                                      -> {IdentityStoreId, MfaMode, SessionDurationSeconds, DeviceGrant, DeviceSameNetwork}
+//	UpdateSettings      {MfaMode?, SessionDurationSeconds?, DeviceGrant?, DeviceSameNetwork?} -> the new settings
 //
 // DeviceGrant is ENABLED (the default) or DISABLED: whether users may sign
 // devices in with the device authorization grant (`aws sso login
 // --use-device-code`, older CLIs); turning it off refuses new device
 // authorizations and stops codes already started (SECURITY.md DF-14).
+// DeviceSameNetwork is ENABLED or DISABLED (the default): whether a device
+// authorization may be approved only from the network (IPv4 /24, IPv6
+// /64) it was started from; an approval from another network is recorded
+// as a denial (SECURITY.md DF-13).
 //
 // Errors: ValidationException, ResourceNotFoundException,
 // AccessDeniedException, ThrottlingException (400) and
@@ -50,6 +54,12 @@ const (
 const (
 	DeviceGrantEnabled  = "ENABLED"
 	DeviceGrantDisabled = "DISABLED"
+)
+
+// The DeviceSameNetwork enumeration.
+const (
+	DeviceSameNetworkEnabled  = "ENABLED"
+	DeviceSameNetworkDisabled = "DISABLED"
 )
 
 // MFA modes (the MfaMode enumeration).
@@ -88,6 +98,7 @@ func Model() *awsproto.Service {
 			{Name: "SessionDurationSeconds", Type: awsproto.TypeInteger, Min: awsproto.Int64(900), Max: awsproto.Int64(90 * 24 * 3600)},
 			{Name: "MfaMode", Type: awsproto.TypeString, Enum: []string{MFAModeAlwaysOn, MFAModeContextAware, MFAModeDisabled}},
 			{Name: "DeviceGrant", Type: awsproto.TypeString, Enum: []string{DeviceGrantEnabled, DeviceGrantDisabled}},
+			{Name: "DeviceSameNetwork", Type: awsproto.TypeString, Enum: []string{DeviceSameNetworkEnabled, DeviceSameNetworkDisabled}},
 			{Name: "Url", Type: awsproto.TypeString, Sensitive: true},
 			{Name: "Timestamp", Type: awsproto.TypeTimestamp},
 			{Name: "Count", Type: awsproto.TypeLong},
@@ -105,10 +116,10 @@ func Model() *awsproto.Service {
 			{Name: "GetSettingsRequest", Type: awsproto.TypeStructure, Members: []awsproto.Member{{Name: "IdentityStoreId", Shape: "IdentityStoreId"}}},
 			{Name: "UpdateSettingsRequest", Type: awsproto.TypeStructure, Members: []awsproto.Member{
 				{Name: "IdentityStoreId", Shape: "IdentityStoreId"}, {Name: "MfaMode", Shape: "MfaMode"}, {Name: "SessionDurationSeconds", Shape: "SessionDurationSeconds"},
-				{Name: "DeviceGrant", Shape: "DeviceGrant"}}},
+				{Name: "DeviceGrant", Shape: "DeviceGrant"}, {Name: "DeviceSameNetwork", Shape: "DeviceSameNetwork"}}},
 			{Name: "SettingsResponse", Type: awsproto.TypeStructure, Members: []awsproto.Member{
 				{Name: "IdentityStoreId", Shape: "IdentityStoreId"}, {Name: "MfaMode", Shape: "MfaMode"}, {Name: "SessionDurationSeconds", Shape: "SessionDurationSeconds"},
-				{Name: "DeviceGrant", Shape: "DeviceGrant"}}},
+				{Name: "DeviceGrant", Shape: "DeviceGrant"}, {Name: "DeviceSameNetwork", Shape: "DeviceSameNetwork"}}},
 			exc("ValidationException", 400, false),
 			exc("ResourceNotFoundException", 400, false),
 			exc("AccessDeniedException", 400, false),
@@ -167,6 +178,7 @@ type UpdateSettingsRequest struct {
 	MfaMode                string `json:"MfaMode,omitempty"`
 	SessionDurationSeconds *int64 `json:"SessionDurationSeconds,omitempty"`
 	DeviceGrant            string `json:"DeviceGrant,omitempty"`
+	DeviceSameNetwork      string `json:"DeviceSameNetwork,omitempty"`
 }
 
 // SettingsResponse is an identity store's sign-in settings.
@@ -175,4 +187,5 @@ type SettingsResponse struct {
 	MfaMode                string `json:"MfaMode"`
 	SessionDurationSeconds int64  `json:"SessionDurationSeconds"`
 	DeviceGrant            string `json:"DeviceGrant"`
+	DeviceSameNetwork      string `json:"DeviceSameNetwork"`
 }
