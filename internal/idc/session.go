@@ -37,14 +37,29 @@ type RoleCredentials struct {
 }
 
 // DevicePrompt describes a pending device authorization (RFC 8628) to the
-// user who typed its code, so the consent page can name the client.
+// user who typed its code, so the consent page can name the client and
+// say where and when the request was started (RFC 8628 §5.4 remote
+// phishing; SECURITY.md DF-13).
 type DevicePrompt struct {
 	UserCode   string
 	ClientID   string
 	ClientName string
 	Scopes     []string
-	ExpiresAt  time.Time
+	// OriginIP is the address StartDeviceAuthorization came from, "" when
+	// unknown.
+	OriginIP string
+	// OtherNetwork is true when OriginIP is known to be on another network
+	// than the address the prompt was asked for from.
+	OtherNetwork bool
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
 }
+
+// ErrDeviceOtherNetwork matches (errors.Is) the error of a device approval
+// that was recorded as a denial because it came from another network than
+// the device authorization, while the administrator requires the same one
+// (SECURITY.md DF-13).
+var ErrDeviceOtherNetwork = &Error{Kind: KindDenied, Reason: "DeviceOtherNetwork"}
 
 // AuthorizeRequest is a validated OAuth 2.0 authorization request
 // (authorization code + PKCE, RFC 7636) waiting for the user's consent.

@@ -86,6 +86,18 @@ func normalizeUserCode(in string) (string, bool) {
 
 func displayUserCode(canon string) string { return canon[:4] + "-" + canon[4:] }
 
+// DeviceRequest is a StartDeviceAuthorization request.
+type DeviceRequest struct {
+	ClientID     string
+	ClientSecret string
+	StartURL     string
+	// OriginIP is the address the request came from, as the edge saw it
+	// (no proxy headers), or "" when unknown. It is kept with the device
+	// authorization, shown on the approval page and compared with the
+	// approver's address (SECURITY.md DF-13).
+	OriginIP string
+}
+
 // StartDeviceAuthorization starts a device authorization for a client
 // (sso-oidc StartDeviceAuthorization, RFC 8628 §3.1–3.2): InvalidClient for
 // a bad client id or secret, UnauthorizedClient when the client may not use
@@ -93,8 +105,8 @@ func displayUserCode(canon string) string { return canon[:4] + "-" + canon[4:] }
 // URL, is not this instance's (<PublicURL>/start) or differs from the
 // client's issuer URL (SECURITY.md DF-17), SlowDown when the client starts
 // authorizations too fast.
-func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, clientSecret, startURL string) (*DeviceAuthorization, error) {
-	c, err := s.authenticateClient(ctx, clientID, clientSecret)
+func (s *Service) StartDeviceAuthorization(ctx context.Context, in *DeviceRequest) (*DeviceAuthorization, error) {
+	c, err := s.authenticateClient(ctx, in.ClientID, in.ClientSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -106,16 +118,16 @@ func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, client
 	} else if off {
 		return nil, fail(CodeUnauthorizedClient, msgDeviceGrantOff)
 	}
-	if !validURL(startURL) {
+	if !validURL(in.StartURL) {
 		return nil, fail(CodeInvalidRequest, "Invalid start URL")
 	}
 	// A start URL names the instance the user signs in to; a device
 	// authorization for another one's would have the user approve, on this
 	// instance's pages, a login the client believes is elsewhere.
-	if s.publicURL != "" && !sameStartURL(s.publicURL+"/start", startURL) {
+	if s.publicURL != "" && !sameStartURL(s.publicURL+"/start", in.StartURL) {
 		return nil, fail(CodeInvalidRequest, "The start URL is not this instance's, which is "+s.publicURL+"/start")
 	}
-	if c.IssuerURL != "" && !sameStartURL(c.IssuerURL, startURL) {
+	if c.IssuerURL != "" && !sameStartURL(c.IssuerURL, in.StartURL) {
 		return nil, fail(CodeInvalidRequest, "The start URL does not match the client's issuer URL")
 	}
 	now := s.now()
@@ -126,7 +138,8 @@ func (s *Service) StartDeviceAuthorization(ctx context.Context, clientID, client
 	d := &store.OAuthDeviceAuthorization{
 		DeviceCodeHash: s.hash(hashDeviceCode, deviceCode),
 		ClientID:       c.ClientID,
-		StartURL:       startURL,
+		StartURL:       in.StartURL,
+		OriginIP:       in.OriginIP,
 		Status:         store.DevicePending,
 		CreatedAt:      now,
 		ExpiresAt:      now.Add(DeviceCodeLifetime),
@@ -177,10 +190,12 @@ func deviceNotFound() *idc.Error {
 }
 
 // DeviceByUserCode describes the pending device authorization a user typed
-// the code of, for the consent page: KindNotFound if it is unknown, expired
-// or already decided, KindThrottled when too many lookups have failed
-// lately (RFC 8628 §5.1; the budget is per replica: GuessBudget).
-func (s *Service) DeviceByUserCode(ctx context.Context, userCode string) (*idc.DevicePrompt, error) {
+// the code of, for the consent page of a viewer at viewerIP (the address
+// the page was requested from; "" if unknown): KindNotFound if it is
+// unknown, expired or already decided, KindThrottled when too many lookups
+// have failed lately (RFC 8628 §5.1; the budget is per replica:
+// GuessBudget).
+func (s *Service) DeviceByUserCode(ctx context.Context, userCode, viewerIP string) (*idc.DevicePrompt, error) {
 	if err := s.checkDeviceGrant(ctx); err != nil {
 		return nil, err
 	}
@@ -194,12 +209,16 @@ func (s *Service) DeviceByUserCode(ctx context.Context, userCode string) (*idc.D
 		return nil, fmt.Errorf("find client: %w", err)
 	}
 	canon, _ := normalizeUserCode(userCode)
+	same, known := sameNetwork(d.OriginIP, viewerIP)
 	return &idc.DevicePrompt{
-		UserCode:   displayUserCode(canon),
-		ClientID:   c.ClientID,
-		ClientName: c.Name,
-		Scopes:     c.Scopes,
-		ExpiresAt:  d.ExpiresAt,
+		UserCode:     displayUserCode(canon),
+		ClientID:     c.ClientID,
+		ClientName:   c.Name,
+		Scopes:       c.Scopes,
+		OriginIP:     d.OriginIP,
+		OtherNetwork: known && !same,
+		CreatedAt:    d.CreatedAt,
+		ExpiresAt:    d.ExpiresAt,
 	}, nil
 }
 
@@ -240,20 +259,26 @@ func (s *Service) guessFailed(now time.Time) error {
 }
 
 // ApproveDevice approves the pending device authorization with userCode on
-// behalf of the signed-in session s: KindNotFound if it is unknown,
+// behalf of the signed-in session s, from approverIP (the address of the
+// approving request; "" if unknown): KindNotFound if it is unknown,
 // expired or already decided (of concurrent approvals exactly one
-// succeeds), KindUnauthenticated if s is not active.
-func (s *Service) ApproveDevice(ctx context.Context, userCode string, sess *idc.Session) error {
-	return s.decideDevice(ctx, userCode, sess, store.DeviceApproved)
+// succeeds), KindUnauthenticated if s is not active, KindDenied if the
+// device grant is turned off. While an administrator requires the same
+// network (SECURITY.md DF-13) and approverIP is known to be on another
+// network than the authorization's origin, the approval is recorded as a
+// denial by s, as DenyDevice would, so the device's next poll gets
+// AccessDenied, and the error is idc.ErrDeviceOtherNetwork.
+func (s *Service) ApproveDevice(ctx context.Context, userCode string, sess *idc.Session, approverIP string) error {
+	return s.decideDevice(ctx, userCode, sess, store.DeviceApproved, approverIP)
 }
 
 // DenyDevice denies the pending device authorization with userCode, so
 // that the device's next poll gets AccessDenied. Errors as ApproveDevice.
 func (s *Service) DenyDevice(ctx context.Context, userCode string, sess *idc.Session) error {
-	return s.decideDevice(ctx, userCode, sess, store.DeviceDenied)
+	return s.decideDevice(ctx, userCode, sess, store.DeviceDenied, "")
 }
 
-func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.Session, status string) error {
+func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.Session, status, approverIP string) error {
 	now := s.now()
 	if sess == nil || !sess.Active(now) {
 		return &idc.Error{Kind: idc.KindUnauthenticated, Msg: "Sign in again."}
@@ -267,10 +292,21 @@ func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.S
 	if !ok {
 		return deviceNotFound()
 	}
+	hash := s.hash(hashUserCode, canon)
+	refused := false
+	if status == store.DeviceApproved {
+		var err error
+		if refused, err = s.otherNetworkRefused(ctx, hash, approverIP); err != nil {
+			return err
+		}
+		if refused {
+			status = store.DeviceDenied
+		}
+	}
 	var d *store.OAuthDeviceAuthorization
 	err := s.st.Tx(ctx, func(q store.Queries) error {
 		var err error
-		d, err = q.DecideDeviceAuthorization(ctx, s.hash(hashUserCode, canon), status, sess.ID, sess.IdentityStoreID, sess.UserID, now)
+		d, err = q.DecideDeviceAuthorization(ctx, hash, status, sess.ID, sess.IdentityStoreID, sess.UserID, now)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -280,7 +316,40 @@ func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.S
 		return fmt.Errorf("decide device authorization: %w", err)
 	}
 	s.polls.decided(d.DeviceCodeHash)
+	if refused {
+		return &idc.Error{Kind: idc.KindDenied, Reason: idc.ErrDeviceOtherNetwork.Reason,
+			Msg: "This request was refused because it was started on another network than the one you are using now. Your administrator requires devices to be approved from the network they sign in from."}
+	}
 	return nil
+}
+
+// otherNetworkRefused reports whether an approval from approverIP of the
+// device authorization with userCodeHash must become a denial: an
+// administrator requires the same network (SECURITY.md DF-13) and the
+// authorization's origin is known to be on another one (see sameNetwork;
+// an unknown origin or approver address refuses nothing). The origin never
+// changes, so reading it before the conditional update that decides is
+// safe; an authorization that is gone is left for that update to report.
+func (s *Service) otherNetworkRefused(ctx context.Context, userCodeHash, approverIP string) (bool, error) {
+	if s.devicePolicy == nil || s.portalStore == "" {
+		return false, nil
+	}
+	required, err := s.devicePolicy.DeviceSameNetworkRequired(ctx, s.portalStore)
+	if err != nil {
+		return false, fmt.Errorf("device network policy: %w", err)
+	}
+	if !required {
+		return false, nil
+	}
+	d, err := s.st.GetDeviceAuthorizationByUserCode(ctx, userCodeHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find device authorization: %w", err)
+	}
+	same, known := sameNetwork(d.OriginIP, approverIP)
+	return known && !same, nil
 }
 
 // pollState is this replica's memory of a device code's polls (RFC 8628

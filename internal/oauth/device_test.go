@@ -107,7 +107,7 @@ func TestStartDeviceAuthorization(t *testing.T) {
 		{"client without the device grant", pkce.ClientID, pkce.ClientSecret, publicURL + "/start", oauth.ErrUnauthorizedClient},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := f.svc.StartDeviceAuthorization(t.Context(), tc.id, tc.secret, tc.href); !errors.Is(err, tc.want) {
+			if _, err := f.svc.StartDeviceAuthorization(t.Context(), &oauth.DeviceRequest{ClientID: tc.id, ClientSecret: tc.secret, StartURL: tc.href}); !errors.Is(err, tc.want) {
 				t.Errorf("StartDeviceAuthorization = %v, want %v", err, tc.want)
 			}
 		})
@@ -137,12 +137,12 @@ func TestStartDeviceAuthorization(t *testing.T) {
 			{"the root", open, publicURL},
 			{"foreign issuer, its own start URL", foreign, "https://evil.example/start"},
 		} {
-			if _, err := f.svc.StartDeviceAuthorization(t.Context(), tc.c.ClientID, tc.c.ClientSecret, tc.href); !errors.Is(err, oauth.ErrInvalidRequest) {
+			if _, err := f.svc.StartDeviceAuthorization(t.Context(), &oauth.DeviceRequest{ClientID: tc.c.ClientID, ClientSecret: tc.c.ClientSecret, StartURL: tc.href}); !errors.Is(err, oauth.ErrInvalidRequest) {
 				t.Errorf("%s: StartDeviceAuthorization(%s) = %v, want InvalidRequest", tc.name, tc.href, err)
 			}
 		}
 		for _, href := range []string{publicURL + "/start", publicURL + "/start/", publicURL + "/start/#", "HTTP://127.0.0.1:8080/start"} {
-			if _, err := f.svc.StartDeviceAuthorization(t.Context(), open.ClientID, open.ClientSecret, href); err != nil {
+			if _, err := f.svc.StartDeviceAuthorization(t.Context(), &oauth.DeviceRequest{ClientID: open.ClientID, ClientSecret: open.ClientSecret, StartURL: href}); err != nil {
 				t.Errorf("StartDeviceAuthorization(%s) = %v", href, err)
 			}
 		}
@@ -155,10 +155,10 @@ func TestStartDeviceAuthorization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.StartDeviceAuthorization(t.Context(), dc.ClientID, dc.ClientSecret, "https://evil.example/start"); !errors.Is(err, oauth.ErrInvalidRequest) {
+		if _, err := f.svc.StartDeviceAuthorization(t.Context(), &oauth.DeviceRequest{ClientID: dc.ClientID, ClientSecret: dc.ClientSecret, StartURL: "https://evil.example/start"}); !errors.Is(err, oauth.ErrInvalidRequest) {
 			t.Errorf("StartDeviceAuthorization(other start URL) = %v, want InvalidRequest", err)
 		}
-		if _, err := f.svc.StartDeviceAuthorization(t.Context(), dc.ClientID, dc.ClientSecret, publicURL+"/start/"); err != nil {
+		if _, err := f.svc.StartDeviceAuthorization(t.Context(), &oauth.DeviceRequest{ClientID: dc.ClientID, ClientSecret: dc.ClientSecret, StartURL: publicURL + "/start/"}); err != nil {
 			t.Errorf("StartDeviceAuthorization(issuer URL with a slash) = %v", err)
 		}
 	})
@@ -167,7 +167,7 @@ func TestStartDeviceAuthorization(t *testing.T) {
 		g := newFixture(t, "sqlite")
 		old := g.deviceClient(t)
 		g.clock.Advance(oauth.ClientSecretLifetime)
-		if _, err := g.svc.StartDeviceAuthorization(t.Context(), old.ClientID, old.ClientSecret, publicURL+"/start"); !errors.Is(err, oauth.ErrInvalidClient) {
+		if _, err := g.svc.StartDeviceAuthorization(t.Context(), &oauth.DeviceRequest{ClientID: old.ClientID, ClientSecret: old.ClientSecret, StartURL: publicURL + "/start"}); !errors.Is(err, oauth.ErrInvalidClient) {
 			t.Errorf("StartDeviceAuthorization(expired client) = %v, want InvalidClient", err)
 		}
 	})
@@ -186,7 +186,7 @@ func TestDeviceFlow(t *testing.T) {
 			if _, err := f.poll(t, c, d); !errors.Is(err, oauth.ErrAuthorizationPending) {
 				t.Fatalf("CreateToken(before approval) = %v, want AuthorizationPending", err)
 			}
-			p, err := f.svc.DeviceByUserCode(ctx, strings.ToLower(d.UserCode))
+			p, err := f.svc.DeviceByUserCode(ctx, strings.ToLower(d.UserCode), "")
 			if err != nil {
 				t.Fatalf("DeviceByUserCode: %v", err)
 			}
@@ -194,13 +194,13 @@ func TestDeviceFlow(t *testing.T) {
 				t.Errorf("DeviceByUserCode = %+v", p)
 			}
 			s := f.sessions.add(8 * time.Hour)
-			if err := f.svc.ApproveDevice(ctx, d.UserCode, s); err != nil {
+			if err := f.svc.ApproveDevice(ctx, d.UserCode, s, ""); err != nil {
 				t.Fatalf("ApproveDevice: %v", err)
 			}
-			if err := f.svc.ApproveDevice(ctx, d.UserCode, s); idc.KindOf(err) != idc.KindNotFound {
+			if err := f.svc.ApproveDevice(ctx, d.UserCode, s, ""); idc.KindOf(err) != idc.KindNotFound {
 				t.Errorf("ApproveDevice(again) = %v, want KindNotFound", err)
 			}
-			if _, err := f.svc.DeviceByUserCode(ctx, d.UserCode); idc.KindOf(err) != idc.KindNotFound {
+			if _, err := f.svc.DeviceByUserCode(ctx, d.UserCode, ""); idc.KindOf(err) != idc.KindNotFound {
 				t.Errorf("DeviceByUserCode(approved) = %v, want KindNotFound", err)
 			}
 			tok, err := f.poll(t, c, d)
@@ -233,7 +233,7 @@ func TestDeviceFlow(t *testing.T) {
 			if err := f.svc.DenyDevice(ctx, d.UserCode, f.sessions.add(time.Hour)); err != nil {
 				t.Fatalf("DenyDevice: %v", err)
 			}
-			if err := f.svc.ApproveDevice(ctx, d.UserCode, f.sessions.add(time.Hour)); idc.KindOf(err) != idc.KindNotFound {
+			if err := f.svc.ApproveDevice(ctx, d.UserCode, f.sessions.add(time.Hour), ""); idc.KindOf(err) != idc.KindNotFound {
 				t.Errorf("ApproveDevice(denied) = %v, want KindNotFound", err)
 			}
 			for range 3 {
@@ -255,7 +255,7 @@ func TestDeviceFlow(t *testing.T) {
 		t.Run("another client's device code", func(t *testing.T) {
 			d := f.start(t, c)
 			other := f.deviceClient(t, "sso:account:access")
-			if err := f.svc.ApproveDevice(ctx, d.UserCode, f.sessions.add(time.Hour)); err != nil {
+			if err := f.svc.ApproveDevice(ctx, d.UserCode, f.sessions.add(time.Hour), ""); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := f.poll(t, other, d); !errors.Is(err, oauth.ErrInvalidGrant) {
@@ -279,7 +279,7 @@ func TestDeviceFlow(t *testing.T) {
 		t.Run("session ended before the poll", func(t *testing.T) {
 			d := f.start(t, c)
 			s := f.sessions.add(time.Hour)
-			if err := f.svc.ApproveDevice(ctx, d.UserCode, s); err != nil {
+			if err := f.svc.ApproveDevice(ctx, d.UserCode, s, ""); err != nil {
 				t.Fatal(err)
 			}
 			f.sessions.EndSession(ctx, s.ID)
@@ -301,10 +301,10 @@ func TestDeviceExpiry(t *testing.T) {
 	if _, err := f.poll(t, c, d); !errors.Is(err, oauth.ErrExpiredToken) {
 		t.Errorf("CreateToken(expired) = %v, want ExpiredToken", err)
 	}
-	if _, err := f.svc.DeviceByUserCode(t.Context(), d.UserCode); idc.KindOf(err) != idc.KindNotFound {
+	if _, err := f.svc.DeviceByUserCode(t.Context(), d.UserCode, ""); idc.KindOf(err) != idc.KindNotFound {
 		t.Errorf("DeviceByUserCode(expired) = %v, want KindNotFound", err)
 	}
-	if err := f.svc.ApproveDevice(t.Context(), d.UserCode, f.sessions.add(time.Hour)); idc.KindOf(err) != idc.KindNotFound {
+	if err := f.svc.ApproveDevice(t.Context(), d.UserCode, f.sessions.add(time.Hour), ""); idc.KindOf(err) != idc.KindNotFound {
 		t.Errorf("ApproveDevice(expired) = %v, want KindNotFound", err)
 	}
 }
@@ -335,7 +335,7 @@ func TestSlowDown(t *testing.T) {
 	if _, err := f.poll(t, c, d); !errors.Is(err, oauth.ErrAuthorizationPending) {
 		t.Fatalf("poll after the grown interval = %v, want AuthorizationPending", err)
 	}
-	if err := f.svc.ApproveDevice(t.Context(), d.UserCode, f.sessions.add(time.Hour)); err != nil {
+	if err := f.svc.ApproveDevice(t.Context(), d.UserCode, f.sessions.add(time.Hour), ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.poll(t, c, d); err != nil {
@@ -352,13 +352,13 @@ func TestUserCodeInput(t *testing.T) {
 	d := f.start(t, c)
 	plain := strings.ReplaceAll(d.UserCode, "-", "")
 	for _, in := range []string{d.UserCode, strings.ToLower(d.UserCode), plain, " " + d.UserCode + " ", plain[:2] + " " + plain[2:]} {
-		if _, err := f.svc.DeviceByUserCode(t.Context(), in); err != nil {
+		if _, err := f.svc.DeviceByUserCode(t.Context(), in, ""); err != nil {
 			t.Errorf("DeviceByUserCode(%q) = %v, want the authorization", in, err)
 		}
 	}
 	fullwidth := strings.Map(func(r rune) rune { return r - 'A' + 'Ａ' }, plain)
 	for _, in := range []string{"", plain[:7], plain + "B", d.UserCode + "\x00", fullwidth, strings.Repeat(plain, 1000), strings.Replace(plain, plain[:1], "A", 1)} {
-		if _, err := f.svc.DeviceByUserCode(t.Context(), in); idc.KindOf(err) != idc.KindNotFound {
+		if _, err := f.svc.DeviceByUserCode(t.Context(), in, ""); idc.KindOf(err) != idc.KindNotFound {
 			t.Errorf("DeviceByUserCode(%.20q) = %v, want KindNotFound", in, err)
 		}
 	}
@@ -371,7 +371,7 @@ func TestUserCodeGuessLimit(t *testing.T) {
 	d := f.start(t, c)
 	throttled := 0
 	for range oauth.GuessBurst + 10 {
-		if _, err := f.svc.DeviceByUserCode(t.Context(), "BCDF-GHJK"); idc.KindOf(err) == idc.KindThrottled {
+		if _, err := f.svc.DeviceByUserCode(t.Context(), "BCDF-GHJK", ""); idc.KindOf(err) == idc.KindThrottled {
 			throttled++
 		}
 	}
@@ -380,11 +380,11 @@ func TestUserCodeGuessLimit(t *testing.T) {
 	}
 	// The right code is refused too while the budget is spent (no oracle),
 	// and works again once it refills.
-	if _, err := f.svc.DeviceByUserCode(t.Context(), "BCDF-GHJB"); idc.KindOf(err) != idc.KindThrottled {
+	if _, err := f.svc.DeviceByUserCode(t.Context(), "BCDF-GHJB", ""); idc.KindOf(err) != idc.KindThrottled {
 		t.Errorf("DeviceByUserCode(while throttled) = %v, want KindThrottled", err)
 	}
 	f.clock.Advance(time.Minute)
-	if _, err := f.svc.DeviceByUserCode(t.Context(), d.UserCode); err != nil {
+	if _, err := f.svc.DeviceByUserCode(t.Context(), d.UserCode, ""); err != nil {
 		t.Errorf("DeviceByUserCode(right code after a minute) = %v", err)
 	}
 }
@@ -400,7 +400,7 @@ func TestSingleUse(t *testing.T) {
 		for round := range 5 {
 			d := f.start(t, c)
 			s := f.sessions.add(time.Hour)
-			approvals := race(racers, func(int) error { return f.svc.ApproveDevice(t.Context(), d.UserCode, s) })
+			approvals := race(racers, func(int) error { return f.svc.ApproveDevice(t.Context(), d.UserCode, s, "") })
 			if approvals != 1 {
 				t.Fatalf("round %d: %d concurrent approvals succeeded, want 1", round, approvals)
 			}

@@ -137,7 +137,7 @@ func (f *fixture) pkceClient(t *testing.T) *oauth.RegisteredClient {
 
 func (f *fixture) start(t *testing.T, c *oauth.RegisteredClient) *oauth.DeviceAuthorization {
 	t.Helper()
-	d, err := f.svc.StartDeviceAuthorization(t.Context(), c.ClientID, c.ClientSecret, publicURL+"/start")
+	d, err := f.svc.StartDeviceAuthorization(t.Context(), &oauth.DeviceRequest{ClientID: c.ClientID, ClientSecret: c.ClientSecret, StartURL: publicURL + "/start"})
 	if err != nil {
 		t.Fatalf("StartDeviceAuthorization: %v", err)
 	}
@@ -156,7 +156,7 @@ func (f *fixture) login(t *testing.T, c *oauth.RegisteredClient) (*oauth.Token, 
 	t.Helper()
 	d := f.start(t, c)
 	s := f.sessions.add(8 * time.Hour)
-	if err := f.svc.ApproveDevice(t.Context(), d.UserCode, s); err != nil {
+	if err := f.svc.ApproveDevice(t.Context(), d.UserCode, s, ""); err != nil {
 		t.Fatalf("ApproveDevice: %v", err)
 	}
 	tok, err := f.poll(t, c, d)

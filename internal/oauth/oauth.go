@@ -83,11 +83,17 @@ type Sessions interface {
 	EndSession(ctx context.Context, id string) error
 }
 
-// DevicePolicy says whether an identity store's users may sign devices in
-// with the device authorization grant; internal/auth implements it (an
-// admin setting, SECURITY.md DF-14).
+// DevicePolicy is the administrator's policy for an identity store's users
+// signing devices in with the device authorization grant; internal/auth
+// implements it (admin settings).
 type DevicePolicy interface {
+	// DeviceGrantAllowed reports whether they may at all (SECURITY.md
+	// DF-14).
 	DeviceGrantAllowed(ctx context.Context, identityStoreID string) (bool, error)
+	// DeviceSameNetworkRequired reports whether a device authorization
+	// must be approved from the network it was started from (SECURITY.md
+	// DF-13).
+	DeviceSameNetworkRequired(ctx context.Context, identityStoreID string) (bool, error)
 }
 
 // Config is what a Service needs besides its dependencies.

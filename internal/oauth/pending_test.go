@@ -42,7 +42,7 @@ func TestPendingTrust(t *testing.T) {
 			if _, err := poller.poll(t, cl, d); !errors.Is(err, oauth.ErrAuthorizationPending) {
 				t.Fatalf("first poll = %v, want authorization_pending", err)
 			}
-			if err := other.ApproveDevice(ctx, d.UserCode, sess.add(8*time.Hour)); err != nil {
+			if err := other.ApproveDevice(ctx, d.UserCode, sess.add(8*time.Hour), ""); err != nil {
 				t.Fatalf("ApproveDevice on the other Service: %v", err)
 			}
 			clk.Advance(oauth.PendingCacheTTL + 2*time.Second)

@@ -41,7 +41,7 @@ func TestNoSecretsAtRest(t *testing.T) {
 	d := f.start(t, dc)
 	secrets = append(secrets, d.DeviceCode, d.UserCode, strings.ReplaceAll(d.UserCode, "-", ""))
 	s := sess.add(time.Hour)
-	if err := f.svc.ApproveDevice(ctx, d.UserCode, s); err != nil {
+	if err := f.svc.ApproveDevice(ctx, d.UserCode, s, ""); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := f.poll(t, dc, d)

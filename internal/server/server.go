@@ -164,7 +164,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	// (the portal); every SDK and the CLI use POST.
 	mux.Handle("POST /{$}", root)
 	for _, p := range oidcSvc.Routes() {
-		mux.Handle(p, ssooidcapi.NoStore(oidcSvc))
+		mux.Handle(p, ssooidcapi.NoStore(ssooidcapi.RecordOrigin(oidcSvc)))
 	}
 	for _, p := range ssoSvc.Routes() {
 		mux.Handle(p, ssoapi.NoStore(ssoSvc))

@@ -61,6 +61,15 @@ type consentData struct {
 	RedirectHost string
 	Scopes       []string
 	ExpiresIn    string
+	// OriginIP and Age say where and how long ago the device authorization
+	// was started; OtherNetwork that OriginIP is on another network than
+	// ViewerIP, the address this page is shown at (RFC 8628 §5.4 remote
+	// phishing; SECURITY.md DF-13). There is no GeoIP or ASN database to
+	// name a place or a provider, so the page shows the address.
+	OriginIP     string
+	Age          string
+	OtherNetwork bool
+	ViewerIP     string
 }
 
 func (h *Handler) showDeviceForm(w http.ResponseWriter, r *http.Request, s *idc.Session, status int, code, errMsg string) {
@@ -99,7 +108,7 @@ func (h *Handler) lookUpDevice(w http.ResponseWriter, r *http.Request, s *idc.Se
 		fail()
 		return
 	}
-	p, err := h.o.OAuth.DeviceByUserCode(r.Context(), code)
+	p, err := h.o.OAuth.DeviceByUserCode(r.Context(), code, ipKey)
 	if idc.KindOf(err) == idc.KindNotFound || idc.KindOf(err) == idc.KindInvalid {
 		fail()
 		return
@@ -117,6 +126,7 @@ func (h *Handler) lookUpDevice(w http.ResponseWriter, r *http.Request, s *idc.Se
 		Data: consentData{
 			Action: "/device/consent", Hidden: map[string]string{"user_code": p.UserCode},
 			ClientName: p.ClientName, UserCode: p.UserCode, Scopes: p.Scopes, ExpiresIn: until(p.ExpiresAt, h.now()),
+			OriginIP: p.OriginIP, Age: ago(p.CreatedAt, h.now()), OtherNetwork: p.OtherNetwork, ViewerIP: ipKey,
 		},
 	}))
 }
@@ -133,6 +143,32 @@ func until(t, now time.Time) string {
 		return fmt.Sprintf("%d minutes", int(d.Minutes()))
 	}
 	return "more than an hour"
+}
+
+// ago describes for people how long before now t was, in whole seconds
+// or minutes: "just now", "1 second ago", "40 seconds ago", "7 minutes
+// ago". A t after now (another replica's clock) is "just now".
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case t.IsZero():
+		return ""
+	case d < time.Second:
+		return "just now"
+	case d < time.Minute:
+		return plural(int(d/time.Second), "second") + " ago"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	}
+	return "more than an hour ago"
+}
+
+// plural writes n units, in the singular for one.
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // getDevice serves the verification URI: the code form, or with
@@ -171,6 +207,12 @@ func (h *Handler) postDevice(w http.ResponseWriter, r *http.Request) {
 type doneData struct {
 	Approved   bool
 	ClientName string
+	// OtherNetwork says an approval was refused because it came from
+	// another network than the request (SECURITY.md DF-13), OriginIP and
+	// ApproverIP which.
+	OtherNetwork bool
+	OriginIP     string
+	ApproverIP   string
 }
 
 func (h *Handler) postDeviceConsent(w http.ResponseWriter, r *http.Request) {
@@ -188,11 +230,23 @@ func (h *Handler) postDeviceConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p, err := h.o.OAuth.DeviceByUserCode(ctx, code)
+	ip := clientIP(r)
+	p, err := h.o.OAuth.DeviceByUserCode(ctx, code, ip)
 	if err == nil {
 		switch r.PostFormValue("decision") {
 		case "allow":
-			err = h.o.OAuth.ApproveDevice(ctx, code, s)
+			err = h.o.OAuth.ApproveDevice(ctx, code, s, ip)
+			if errors.Is(err, idc.ErrDeviceOtherNetwork) {
+				h.auditOtherNetwork(r, p, s, ip, "refused")
+				h.render(w, r, http.StatusForbidden, "done", h.withUser(r, s, &view{
+					Title: "Request refused",
+					Data:  doneData{ClientName: p.ClientName, OtherNetwork: true, OriginIP: p.OriginIP, ApproverIP: ip},
+				}))
+				return
+			}
+			if err == nil && p.OtherNetwork {
+				h.auditOtherNetwork(r, p, s, ip, "approved")
+			}
 		case "deny":
 			err = h.o.OAuth.DenyDevice(ctx, code, s)
 		default:
@@ -217,6 +271,17 @@ func (h *Handler) postDeviceConsent(w http.ResponseWriter, r *http.Request) {
 		Title: doneTitle(r.PostFormValue("decision") == "allow"),
 		Data:  doneData{Approved: r.PostFormValue("decision") == "allow", ClientName: p.ClientName},
 	}))
+}
+
+// auditOtherNetwork records a device approval from another network than
+// the device authorization's, and its outcome: "approved", or "refused"
+// when the administrator requires the same network (SECURITY.md DF-13,
+// RFC 8628 §5.4; the pattern of device-code phishing). idcenter has no
+// audit store yet, so the event is a Warn line "audit" on the server's
+// logger with stable attributes, for log pipelines to alert on.
+func (h *Handler) auditOtherNetwork(r *http.Request, p *idc.DevicePrompt, s *idc.Session, approverIP, outcome string) {
+	h.log.WarnContext(r.Context(), "audit", "event", "device_approval_network_mismatch",
+		"client_id", p.ClientID, "user_id", s.UserID, "origin_ip", p.OriginIP, "approver_ip", approverIP, "outcome", outcome)
 }
 
 func doneTitle(approved bool) string {

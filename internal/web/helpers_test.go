@@ -45,6 +45,12 @@ func (c *clock) Advance(d time.Duration) {
 // a manual clock and its public URL set to the test server's.
 func newEnv(t *testing.T, backend string) (*testenv.Env, *clock) {
 	t.Helper()
+	return newEnvLog(t, backend, io.Discard)
+}
+
+// newEnvLog is newEnv with the server's log written to w as JSON lines.
+func newEnvLog(t *testing.T, backend string, w io.Writer) (*testenv.Env, *clock) {
+	t.Helper()
 	st := testenv.OpenStore(t, backend)
 	kr, err := keys.New(keys.Generate())
 	if err != nil {
@@ -53,7 +59,7 @@ func newEnv(t *testing.T, backend string) (*testenv.Env, *clock) {
 	clk := &clock{t: time.Now()}
 	keyID, secret := idc.NewAccessKeyID(), idc.NewSecretAccessKey()
 	hs := httptest.NewUnstartedServer(nil)
-	srv, err := server.New(t.Context(), server.Options{Store: st, Keys: kr, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	srv, err := server.New(t.Context(), server.Options{Store: st, Keys: kr, Logger: slog.New(slog.NewJSONHandler(w, nil)),
 		AdminAccessKeyID: keyID, AdminSecretAccessKey: secret, PublicURL: "http://" + hs.Listener.Addr().String(), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -34,12 +34,15 @@ var staticFS embed.FS
 // OAuthFlows is what the device verification, consent and /authorize pages
 // need from the OAuth service (internal/oauth implements it).
 type OAuthFlows interface {
-	// DeviceByUserCode describes a pending device authorization; KindNotFound
-	// if the code is unknown, expired or already used.
-	DeviceByUserCode(ctx context.Context, userCode string) (*idc.DevicePrompt, error)
+	// DeviceByUserCode describes a pending device authorization to a viewer
+	// at viewerIP; KindNotFound if the code is unknown, expired or already
+	// used.
+	DeviceByUserCode(ctx context.Context, userCode, viewerIP string) (*idc.DevicePrompt, error)
 	// ApproveDevice and DenyDevice answer a pending device authorization
-	// for the user of s.
-	ApproveDevice(ctx context.Context, userCode string, s *idc.Session) error
+	// for the user of s. ApproveDevice, from approverIP, records a denial
+	// instead and returns idc.ErrDeviceOtherNetwork when the administrator
+	// requires the same network and it is another (SECURITY.md DF-13).
+	ApproveDevice(ctx context.Context, userCode string, s *idc.Session, approverIP string) error
 	DenyDevice(ctx context.Context, userCode string, s *idc.Session) error
 	// ParseAuthorize validates an /authorize query; KindInvalid errors are
 	// shown as an error page and never redirected to an unvalidated URI.

@@ -234,7 +234,7 @@ func approvedDevice(t *testing.T, env *testenv.Env, sess *idc.Session, oc *ssooi
 	if err != nil {
 		t.Fatalf("StartDeviceAuthorization: %v", err)
 	}
-	if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess); err != nil {
+	if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess, ""); err != nil {
 		t.Fatalf("ApproveDevice: %v", err)
 	}
 	return reg, d

@@ -3,6 +3,7 @@ package ssooidc
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -52,6 +53,34 @@ func NoStore(next http.Handler) http.Handler {
 	})
 }
 
+// RecordOrigin wraps the service so that StartDeviceAuthorization knows
+// the address it was called from (SECURITY.md DF-13): the approval page
+// shows it and compares it with the approver's. It is the TCP peer
+// (RemoteAddr), never a proxy header such as X-Forwarded-For, which any
+// client can set: the same rule as the browser pages' rate limits. Only
+// the StartDeviceAuthorization route (the model's POST
+// /device_authorization) pays for the request copy; the CreateToken polls
+// pass straight through.
+func RecordOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/device_authorization" {
+			r = r.WithContext(context.WithValue(r.Context(), originKey{}, remoteIP(r)))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type originKey struct{}
+
+// remoteIP is the host part of r.RemoteAddr.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
 // RegisterClient implements API.
 func (h *Handler) RegisterClient(ctx context.Context, in *RegisterClientRequest) (*RegisterClientResponse, error) {
 	c, err := h.svc.RegisterClient(ctx, &oauth.Registration{
@@ -70,7 +99,8 @@ func (h *Handler) RegisterClient(ctx context.Context, in *RegisterClientRequest)
 
 // StartDeviceAuthorization implements API.
 func (h *Handler) StartDeviceAuthorization(ctx context.Context, in *StartDeviceAuthorizationRequest) (*StartDeviceAuthorizationResponse, error) {
-	d, err := h.svc.StartDeviceAuthorization(ctx, in.ClientId, in.ClientSecret, in.StartUrl)
+	origin, _ := ctx.Value(originKey{}).(string)
+	d, err := h.svc.StartDeviceAuthorization(ctx, &oauth.DeviceRequest{ClientID: in.ClientId, ClientSecret: in.ClientSecret, StartURL: in.StartUrl, OriginIP: origin})
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func TestClientSecretRefused(t *testing.T) {
 		}
 		d := f.start(t)
 		sess := signIn(t, env, "dave")
-		if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess); err != nil {
+		if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess, ""); err != nil {
 			t.Fatalf("ApproveDevice: %v", err)
 		}
 		for name, s := range wrong {

@@ -439,7 +439,7 @@ func TestCrashDeviceCodeRedemption(t *testing.T) {
 		f := newFlow(t, env, deviceRegistration())
 		sess := signIn(t, env, "dana")
 		d := f.start(t)
-		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
+		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess, ""); err != nil {
 			t.Fatalf("ApproveDevice: %v", err)
 		}
 		stop()
@@ -513,7 +513,7 @@ func TestCrashRefreshRotation(t *testing.T) {
 		f := newFlow(t, env, deviceRegistration())
 		sess := signIn(t, env, "frank")
 		d := f.start(t)
-		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
+		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess, ""); err != nil {
 			t.Fatalf("ApproveDevice: %v", err)
 		}
 		tok1, err := f.poll(t, d)

@@ -67,7 +67,7 @@ func TestDiskFullSQLite(t *testing.T) {
 	sess := signIn(t, env, "gus")
 	approved := func() *ssooidc.StartDeviceAuthorizationOutput {
 		d := f.start(t)
-		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
+		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess, ""); err != nil {
 			t.Fatalf("ApproveDevice: %v", err)
 		}
 		return d

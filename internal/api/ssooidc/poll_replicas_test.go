@@ -69,7 +69,7 @@ func TestPollIntervalAcrossReplicas(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	poll(paced, "B", slow)
 
-	if err := b.Server.OAuth().ApproveDevice(ctx, *paced.out.UserCode, signIn(t, b, "poller")); err != nil {
+	if err := b.Server.OAuth().ApproveDevice(ctx, *paced.out.UserCode, signIn(t, b, "poller"), ""); err != nil {
 		t.Fatalf("ApproveDevice: %v", err)
 	}
 	// On B, which forgot the code's pending state when it decided it (A

@@ -128,7 +128,7 @@ func TestSkewedReplicas(t *testing.T) {
 	t.Run("device code", func(t *testing.T) {
 		f := newFlow(t, b, deviceRegistration())
 		d := f.start(t)
-		if err := b.Server.OAuth().ApproveDevice(ctx, *d.UserCode, signIn(t, b, "device-user")); err != nil {
+		if err := b.Server.OAuth().ApproveDevice(ctx, *d.UserCode, signIn(t, b, "device-user"), ""); err != nil {
 			t.Fatalf("ApproveDevice on B: %v", err)
 		}
 		if _, err := f.on(a).poll(t, d); err != nil {

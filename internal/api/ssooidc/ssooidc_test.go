@@ -181,7 +181,7 @@ func TestDeviceFlow(t *testing.T) {
 		}
 
 		other := newFlow(t, env, deviceRegistration())
-		if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess); err != nil {
+		if err := env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess, ""); err != nil {
 			t.Fatalf("ApproveDevice: %v", err)
 		}
 		var grant *types.InvalidGrantException
@@ -412,7 +412,7 @@ func TestConcurrentRedemption(t *testing.T) {
 		f := newFlow(t, env, deviceRegistration())
 		sess := signIn(t, env, "carol")
 		d := f.start(t)
-		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess); err != nil {
+		if err := env.Server.OAuth().ApproveDevice(t.Context(), *d.UserCode, sess, ""); err != nil {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
@@ -468,7 +468,7 @@ func TestDeviceGrantTurnedOff(t *testing.T) {
 			f := newFlow(t, env, deviceRegistration())
 			sess := signIn(t, env, "dora")
 			pending, approved := f.start(t), f.start(t)
-			if err := env.Server.OAuth().ApproveDevice(ctx, *approved.UserCode, sess); err != nil {
+			if err := env.Server.OAuth().ApproveDevice(ctx, *approved.UserCode, sess, ""); err != nil {
 				t.Fatalf("ApproveDevice: %v", err)
 			}
 
@@ -484,7 +484,7 @@ func TestDeviceGrantTurnedOff(t *testing.T) {
 					t.Errorf("CreateToken with the %s code while off = %v, want UnauthorizedClientException", name, err)
 				}
 			}
-			if err := env.Server.OAuth().ApproveDevice(ctx, *pending.UserCode, sess); idc.KindOf(err) != idc.KindDenied {
+			if err := env.Server.OAuth().ApproveDevice(ctx, *pending.UserCode, sess, ""); idc.KindOf(err) != idc.KindDenied {
 				t.Errorf("ApproveDevice while off = %v, want denied", err)
 			}
 
@@ -495,7 +495,7 @@ func TestDeviceGrantTurnedOff(t *testing.T) {
 			if _, err := f.poll(t, approved); err != nil {
 				t.Errorf("CreateToken with the approved code, back on: %v", err)
 			}
-			if err := env.Server.OAuth().ApproveDevice(ctx, *pending.UserCode, sess); err != nil {
+			if err := env.Server.OAuth().ApproveDevice(ctx, *pending.UserCode, sess, ""); err != nil {
 				t.Errorf("ApproveDevice, back on: %v", err)
 			}
 			if _, err := f.poll(t, pending); err != nil {

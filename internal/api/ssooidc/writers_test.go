@@ -82,7 +82,7 @@ func TestConcurrentWritersSQLite(t *testing.T) {
 						ClientSecret: reg.ClientSecret, StartUrl: aws.String(env.URL + "/start")})
 					return err
 				}) && timed(w, "ApproveDevice", func() error {
-					return env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess)
+					return env.Server.OAuth().ApproveDevice(ctx, *d.UserCode, sess, "")
 				}) && timed(w, "CreateToken(device_code)", func() (err error) {
 					tok, err = c.CreateToken(ctx, &ssooidc.CreateTokenInput{ClientId: reg.ClientId, ClientSecret: reg.ClientSecret,
 						GrantType: aws.String(oauth.GrantDeviceCode), DeviceCode: d.DeviceCode})

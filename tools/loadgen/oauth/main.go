@@ -530,7 +530,7 @@ func (b *bench) all(ctx context.Context, storm int) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := h.srv.OAuth().ApproveDevice(ctx, d.user, d.session); err != nil {
+			if err := h.srv.OAuth().ApproveDevice(ctx, d.user, d.session, ""); err != nil {
 				fail(fmt.Errorf("approve: %w", err))
 			}
 		}()
@@ -641,7 +641,7 @@ func (b *bench) all(ctx context.Context, storm int) {
 		if st, err := h.post(ctx, "/token", in, nil); st != 400 || err == nil || err.Error() != "AuthorizationPendingException" {
 			return st, false
 		}
-		if err := h.srv.OAuth().ApproveDevice(ctx, d.UserCode, h.sessions[i%len(h.sessions)]); err != nil {
+		if err := h.srv.OAuth().ApproveDevice(ctx, d.UserCode, h.sessions[i%len(h.sessions)], ""); err != nil {
 			return 500, false
 		}
 		st, err = h.post(ctx, "/token", in, nil)
