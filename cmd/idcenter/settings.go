@@ -18,7 +18,7 @@ const settingsUsage = `usage: idcenter settings <command> [flags]
 commands:
   get                                                  show the sign-in settings
   update [--mfa-mode MODE] [--session-duration DUR] [--device-grant on|off]
-                                                       change them
+         [--device-same-network on|off]                change them
 
 --mfa-mode is ALWAYS_ON (MFA at every sign-in, the default), CONTEXT_AWARE
 (only from a browser not seen before) or DISABLED. --session-duration is the
@@ -26,7 +26,12 @@ portal session length, 15m to 2160h (90 days), 8h by default. --device-grant
 off turns off the device authorization grant (aws sso login
 --use-device-code, older CLIs): new device logins are refused and codes
 already started stop working; the authorization-code login of current CLIs
-is unaffected. Connection flags as for idcenter users.
+is unaffected. --device-same-network on lets a device login be approved
+only from the network it was started from (the same IPv4 /24 or IPv6 /64
+as the device's address): an approval from another network is refused and
+the device gets AccessDeniedException. Off (the default), the approval page
+warns and the server logs an audit line. Connection flags as for idcenter
+users.
 `
 
 // settings runs `idcenter settings …`.
@@ -47,7 +52,7 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	var a adminFlags
 	a.register(fs)
-	var mode, device string
+	var mode, device, sameNet string
 	var dur time.Duration
 	switch cmd {
 	case "get":
@@ -55,6 +60,7 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 		fs.StringVar(&mode, "mfa-mode", "", "ALWAYS_ON, CONTEXT_AWARE or DISABLED")
 		fs.DurationVar(&dur, "session-duration", 0, "portal session duration (15m to 2160h)")
 		fs.StringVar(&device, "device-grant", "", "on or off: the device authorization grant")
+		fs.StringVar(&sameNet, "device-same-network", "", "on or off: approve device logins only from the device's network")
 	default:
 		fmt.Fprintf(stderr, "idcenter settings: unknown command %q\n\n%s", cmd, settingsUsage)
 		return 2
@@ -65,18 +71,17 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return 2
 	}
-	grant := ""
-	switch strings.ToLower(device) {
-	case "":
-	case "on", "enabled":
-		grant = idcadmin.DeviceGrantEnabled
-	case "off", "disabled":
-		grant = idcadmin.DeviceGrantDisabled
-	default:
+	grant, ok := onOff(device, idcadmin.DeviceGrantEnabled, idcadmin.DeviceGrantDisabled)
+	if !ok {
 		fmt.Fprintf(stderr, "idcenter settings %s: --device-grant is on or off, not %q\n", cmd, device)
 		return 2
 	}
-	if fs.NArg() > 0 || (cmd == "update" && mode == "" && dur == 0 && grant == "") {
+	same, ok := onOff(sameNet, idcadmin.DeviceSameNetworkEnabled, idcadmin.DeviceSameNetworkDisabled)
+	if !ok {
+		fmt.Fprintf(stderr, "idcenter settings %s: --device-same-network is on or off, not %q\n", cmd, sameNet)
+		return 2
+	}
+	if fs.NArg() > 0 || (cmd == "update" && mode == "" && dur == 0 && grant == "" && same == "") {
 		fmt.Fprintf(stderr, "idcenter settings %s: nothing to do\n\n%s", cmd, settingsUsage)
 		return 2
 	}
@@ -89,7 +94,7 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 	if cmd == "get" {
 		err = c.call(ctx, "GetSettings", idcadmin.GetSettingsRequest{IdentityStoreId: a.storeID}, &out)
 	} else {
-		in := idcadmin.UpdateSettingsRequest{IdentityStoreId: a.storeID, MfaMode: mode, DeviceGrant: grant}
+		in := idcadmin.UpdateSettingsRequest{IdentityStoreId: a.storeID, MfaMode: mode, DeviceGrant: grant, DeviceSameNetwork: same}
 		if dur != 0 {
 			secs := int64(dur / time.Second)
 			in.SessionDurationSeconds = &secs
@@ -100,7 +105,20 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "idcenter settings %s: %v\n", cmd, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "identity store     %s\nMFA mode           %s\nsession duration   %s\ndevice grant       %s\n",
-		out.IdentityStoreId, out.MfaMode, time.Duration(out.SessionDurationSeconds)*time.Second, out.DeviceGrant)
+	fmt.Fprintf(stdout, "identity store        %s\nMFA mode              %s\nsession duration      %s\ndevice grant          %s\ndevice same network   %s\n",
+		out.IdentityStoreId, out.MfaMode, time.Duration(out.SessionDurationSeconds)*time.Second, out.DeviceGrant, out.DeviceSameNetwork)
 	return 0
+}
+
+// onOff reads an on|off flag value ("" when unset) as the API's enum.
+func onOff(v, on, off string) (string, bool) {
+	switch strings.ToLower(v) {
+	case "":
+		return "", true
+	case "on", "enabled":
+		return on, true
+	case "off", "disabled":
+		return off, true
+	}
+	return "", false
 }

@@ -25,6 +25,7 @@ func TestUsersUsage(t *testing.T) {
 		{"settings without changes", []string{"settings", "update"}, "nothing to do"},
 		{"settings unknown command", []string{"settings", "set"}, `unknown command "set"`},
 		{"settings bad device grant", []string{"settings", "update", "--device-grant", "maybe"}, "--device-grant is on or off"},
+		{"settings bad device same network (DF-13)", []string{"settings", "update", "--device-same-network", "maybe"}, "--device-same-network is on or off"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -560,6 +560,7 @@ func TestSettings(t *testing.T) {
 			{"bad mode", auth.SettingsUpdate{MFAMode: "ALWAYS"}, idc.KindInvalid},
 			{"14 minutes", auth.SettingsUpdate{SessionDuration: 14 * time.Minute}, idc.KindInvalid},
 			{"91 days", auth.SettingsUpdate{SessionDuration: 91 * 24 * time.Hour}, idc.KindInvalid},
+			{"bad device same network (DF-13)", auth.SettingsUpdate{DeviceSameNetwork: "ON"}, idc.KindInvalid},
 		} {
 			if _, err := f.svc.UpdateSettings(ctx, f.storeID, tc.u); idc.KindOf(err) != tc.kind {
 				t.Errorf("UpdateSettings(%s) = %v, want %v", tc.name, err, tc.kind)
@@ -581,6 +582,16 @@ func TestSettings(t *testing.T) {
 		got, _ = f.svc.Settings(ctx, f.storeID)
 		if got.MFAMode != store.MFADisabled || got.SessionDuration != 90*24*time.Hour {
 			t.Errorf("partial update changed the mode: %+v", got)
+		}
+		// SECURITY.md DF-13: the same-network requirement, off by default.
+		for _, v := range []string{auth.DeviceSameNetworkEnabled, auth.DeviceSameNetworkDisabled} {
+			if _, err := f.svc.UpdateSettings(ctx, f.storeID, auth.SettingsUpdate{DeviceSameNetwork: v}); err != nil {
+				t.Fatal(err)
+			}
+			on, err := f.svc.DeviceSameNetworkRequired(ctx, f.storeID)
+			if got, _ = f.svc.Settings(ctx, f.storeID); err != nil || on != (v == auth.DeviceSameNetworkEnabled) || got.SessionDuration != 90*24*time.Hour {
+				t.Errorf("after DeviceSameNetwork %s: required %v (%v), settings %+v", v, on, err, got)
+			}
 		}
 	})
 }

@@ -143,6 +143,7 @@ func TestErrors(t *testing.T) {
 		{"short session", "idcenter", "UpdateSettings", map[string]any{"SessionDurationSeconds": 899}, "ValidationException"},
 		{"long session", "idcenter", "UpdateSettings", map[string]any{"SessionDurationSeconds": 90*24*3600 + 1}, "ValidationException"},
 		{"bad device grant", "idcenter", "UpdateSettings", map[string]any{"DeviceGrant": "OFF", "MfaMode": "DISABLED"}, "ValidationException"},
+		{"bad device same network (DF-13)", "idcenter", "UpdateSettings", map[string]any{"DeviceSameNetwork": "ON", "MfaMode": "DISABLED"}, "ValidationException"},
 		{"signed for another service", "sso-admin", "SetUserPassword", idcadmin.SetUserPasswordRequest{UserRequest: user, Password: "a long password"}, "InvalidSignatureException"},
 		{"unsigned", "", "SetUserPassword", idcadmin.SetUserPasswordRequest{UserRequest: user, Password: "a long password"}, "MissingAuthenticationTokenException"},
 	} {
@@ -161,7 +162,8 @@ func TestErrors(t *testing.T) {
 		t.Errorf("a refused SetUserPassword stored a credential")
 	}
 	var s idcadmin.SettingsResponse
-	if err := call(t, env, "idcenter", "GetSettings", struct{}{}, &s); err != nil || s.MfaMode != "ALWAYS_ON" || s.SessionDurationSeconds != 8*3600 || s.DeviceGrant != "ENABLED" {
+	if err := call(t, env, "idcenter", "GetSettings", struct{}{}, &s); err != nil || s.MfaMode != "ALWAYS_ON" || s.SessionDurationSeconds != 8*3600 || s.DeviceGrant != "ENABLED" ||
+		s.DeviceSameNetwork != "DISABLED" {
 		t.Errorf("GetSettings after refused updates = %+v, %v", s, err)
 	}
 }
@@ -172,7 +174,8 @@ func TestSettings(t *testing.T) {
 	if err := call(t, env, "idcenter", "GetSettings", idcadmin.GetSettingsRequest{}, &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.IdentityStoreId != env.IdentityStoreID || s.MfaMode != idcadmin.MFAModeAlwaysOn || s.SessionDurationSeconds != 28800 || s.DeviceGrant != idcadmin.DeviceGrantEnabled {
+	if s.IdentityStoreId != env.IdentityStoreID || s.MfaMode != idcadmin.MFAModeAlwaysOn || s.SessionDurationSeconds != 28800 || s.DeviceGrant != idcadmin.DeviceGrantEnabled ||
+		s.DeviceSameNetwork != idcadmin.DeviceSameNetworkDisabled {
 		t.Errorf("default settings = %+v", s)
 	}
 	d := int64(900)
@@ -197,8 +200,18 @@ func TestSettings(t *testing.T) {
 	if ok, err := env.Server.Auth().DeviceGrantAllowed(context.Background(), env.IdentityStoreID); ok || err != nil {
 		t.Errorf("DeviceGrantAllowed after turning it off = %v, %v", ok, err)
 	}
+	// SECURITY.md DF-13: approving devices only from their own network.
+	if err := call(t, env, "idcenter", "UpdateSettings", idcadmin.UpdateSettingsRequest{DeviceSameNetwork: idcadmin.DeviceSameNetworkEnabled}, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.DeviceSameNetwork != idcadmin.DeviceSameNetworkEnabled || s.DeviceGrant != idcadmin.DeviceGrantDisabled || s.MfaMode != idcadmin.MFAModeDisabled {
+		t.Errorf("UpdateSettings(DeviceSameNetwork) = %+v, want the same network required and the rest kept", s)
+	}
+	if on, err := env.Server.Auth().DeviceSameNetworkRequired(context.Background(), env.IdentityStoreID); !on || err != nil {
+		t.Errorf("DeviceSameNetworkRequired after turning it on = %v, %v", on, err)
+	}
 	set, err := env.Server.Auth().Settings(context.Background(), env.IdentityStoreID)
-	if err != nil || set.MFAMode != "DISABLED" || set.SessionDuration != 15*time.Minute {
+	if err != nil || set.MFAMode != "DISABLED" || set.SessionDuration != 15*time.Minute || !set.DeviceSameNetwork {
 		t.Errorf("service settings = %+v, %v", set, err)
 	}
 }
