@@ -107,6 +107,13 @@ func settings(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprintf(stdout, "identity store        %s\nMFA mode              %s\nsession duration      %s\ndevice grant          %s\ndevice same network   %s\n",
 		out.IdentityStoreId, out.MfaMode, time.Duration(out.SessionDurationSeconds)*time.Second, out.DeviceGrant, out.DeviceSameNetwork)
+	// A server older than this command ignores members it does not know
+	// and answers without them: say so rather than let an administrator
+	// believe a rule is on.
+	if (grant != "" && out.DeviceGrant != grant) || (same != "" && out.DeviceSameNetwork != same) {
+		fmt.Fprintf(stderr, "idcenter settings %s: the server did not apply every setting (is it older than this command?)\n", cmd)
+		return 1
+	}
 	return 0
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -118,7 +119,7 @@ func (s *Service) StartDeviceAuthorization(ctx context.Context, in *DeviceReques
 	} else if off {
 		return nil, fail(CodeUnauthorizedClient, msgDeviceGrantOff)
 	}
-	if !validURL(in.StartURL) {
+	if !validStartURL(in.StartURL) {
 		return nil, fail(CodeInvalidRequest, "Invalid start URL")
 	}
 	// A start URL names the instance the user signs in to; a device
@@ -171,16 +172,40 @@ func (s *Service) StartDeviceAuthorization(ctx context.Context, in *DeviceReques
 	}, nil
 }
 
-// sameStartURL compares start URLs ignoring a trailing slash and the case
-// of the scheme and host.
+// validStartURL reports whether u can be a start URL: an absolute http(s)
+// URL without userinfo. Unlike a redirect URI it may carry a fragment: the
+// portal's address bar shows ".../start/#/", and people paste that into
+// sso_start_url.
+func validStartURL(u string) bool {
+	if len(u) > maxURLLength {
+		return false
+	}
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" && p.User == nil
+}
+
+// sameStartURL reports whether two start URLs name the same page: scheme
+// and host compared without case, the scheme's default port and a fully
+// qualified host's final dot dropped, a trailing slash of the path
+// ignored, and so are the query and the fragment.
 func sameStartURL(a, b string) bool {
 	pa, err1 := url.Parse(a)
 	pb, err2 := url.Parse(b)
 	if err1 != nil || err2 != nil {
 		return false
 	}
-	return strings.EqualFold(pa.Scheme, pb.Scheme) && strings.EqualFold(pa.Host, pb.Host) &&
+	return strings.EqualFold(pa.Scheme, pb.Scheme) && origin(pa) == origin(pb) &&
 		strings.TrimSuffix(pa.Path, "/") == strings.TrimSuffix(pb.Path, "/")
+}
+
+// origin is u's host and port, normalised for comparison.
+func origin(u *url.URL) string {
+	host, port := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), u.Port()
+	switch {
+	case port == "80" && strings.EqualFold(u.Scheme, "http"), port == "443" && strings.EqualFold(u.Scheme, "https"):
+		port = ""
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // deviceNotFound is the one answer for a user code that is unknown,
@@ -293,20 +318,33 @@ func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.S
 		return deviceNotFound()
 	}
 	hash := s.hash(hashUserCode, canon)
-	refused := false
+	required := false
 	if status == store.DeviceApproved {
 		var err error
-		if refused, err = s.otherNetworkRefused(ctx, hash, approverIP); err != nil {
+		if required, err = s.sameNetworkRequired(ctx); err != nil {
 			return err
 		}
-		if refused {
-			status = store.DeviceDenied
-		}
 	}
+	refused := false
 	var d *store.OAuthDeviceAuthorization
 	err := s.st.Tx(ctx, func(q store.Queries) error {
+		decision := status
+		refused = false
+		if required {
+			// The origin is read in the transaction that decides, so an
+			// authorization this read cannot find is not found for the
+			// decision either: nothing fails open. An unknown origin or
+			// approver address (see sameNetwork) refuses nothing.
+			cur, err := q.GetDeviceAuthorizationByUserCode(ctx, hash)
+			if err != nil {
+				return err
+			}
+			if same, known := sameNetwork(cur.OriginIP, approverIP); known && !same {
+				refused, decision = true, store.DeviceDenied
+			}
+		}
 		var err error
-		d, err = q.DecideDeviceAuthorization(ctx, hash, status, sess.ID, sess.IdentityStoreID, sess.UserID, now)
+		d, err = q.DecideDeviceAuthorization(ctx, hash, decision, sess.ID, sess.IdentityStoreID, sess.UserID, now)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -323,14 +361,10 @@ func (s *Service) decideDevice(ctx context.Context, userCode string, sess *idc.S
 	return nil
 }
 
-// otherNetworkRefused reports whether an approval from approverIP of the
-// device authorization with userCodeHash must become a denial: an
-// administrator requires the same network (SECURITY.md DF-13) and the
-// authorization's origin is known to be on another one (see sameNetwork;
-// an unknown origin or approver address refuses nothing). The origin never
-// changes, so reading it before the conditional update that decides is
-// safe; an authorization that is gone is left for that update to report.
-func (s *Service) otherNetworkRefused(ctx context.Context, userCodeHash, approverIP string) (bool, error) {
+// sameNetworkRequired reports whether an administrator requires device
+// authorizations to be approved from the network they were started from
+// (SECURITY.md DF-13).
+func (s *Service) sameNetworkRequired(ctx context.Context) (bool, error) {
 	if s.devicePolicy == nil || s.portalStore == "" {
 		return false, nil
 	}
@@ -338,18 +372,7 @@ func (s *Service) otherNetworkRefused(ctx context.Context, userCodeHash, approve
 	if err != nil {
 		return false, fmt.Errorf("device network policy: %w", err)
 	}
-	if !required {
-		return false, nil
-	}
-	d, err := s.st.GetDeviceAuthorizationByUserCode(ctx, userCodeHash)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("find device authorization: %w", err)
-	}
-	same, known := sameNetwork(d.OriginIP, approverIP)
-	return known && !same, nil
+	return required, nil
 }
 
 // pollState is this replica's memory of a device code's polls (RFC 8628
