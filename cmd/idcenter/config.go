@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -86,8 +87,13 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*Con
 // Validate reports every problem at once.
 func (c *Config) Validate() error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+	if host, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))
+	} else if ip, err := netip.ParseAddr(host); c.PublicURL == "" && (host == "" || err == nil && ip.IsUnspecified()) {
+		// Links (verification URIs) and the start URL that sso-oidc
+		// accepts derive from the public URL; "http://0.0.0.0:8080" names
+		// no server a client can reach.
+		errs = append(errs, fmt.Errorf("--addr %q listens on every interface: set --public-url to the URL clients use (e.g. https://idc.example.com)", c.Addr))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))

@@ -47,6 +47,17 @@ func TestParseConfig(t *testing.T) {
 			}
 		}
 	})
+	t.Run("every interface needs a public URL", func(t *testing.T) {
+		for _, addr := range []string{"0.0.0.0:8080", ":8080", "[::]:8080"} {
+			if _, err := parseConfig([]string{"--addr", addr}, env(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "--public-url") {
+				t.Errorf("--addr %s alone: err = %v, want one asking for --public-url", addr, err)
+			}
+			c, err := parseConfig([]string{"--addr", addr, "--public-url", "https://idc.example.com/"}, env(nil), io.Discard)
+			if err != nil || c.publicURL() != "https://idc.example.com" {
+				t.Errorf("--addr %s with --public-url: %v, %v", addr, c, err)
+			}
+		}
+	})
 	t.Run("bad env value", func(t *testing.T) {
 		if _, err := parseConfig(nil, env(map[string]string{"IDCENTER_SHUTDOWN_TIMEOUT": "soon"}), io.Discard); err == nil || !strings.Contains(err.Error(), "IDCENTER_SHUTDOWN_TIMEOUT") {
 			t.Errorf("err = %v, want one naming IDCENTER_SHUTDOWN_TIMEOUT", err)
