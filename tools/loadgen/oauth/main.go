@@ -186,6 +186,9 @@ type harness struct {
 
 type oidcClient struct{ id, secret string }
 
+// hashCPU is the server's --password-hash-cpu (0: its default).
+var hashCPU = flag.Float64("password-hash-cpu", 0, "CPUs' worth of time password hashing may use (the server's --password-hash-cpu; 0: its default, GOMAXPROCS/8)")
+
 func start(ctx context.Context, st store.Store) (*harness, error) {
 	kr, err := keys.New(keys.Generate())
 	if err != nil {
@@ -198,7 +201,7 @@ func start(ctx context.Context, st store.Store) (*harness, error) {
 	base := "http://" + l.Addr().String()
 	keyID, secret := idc.NewAccessKeyID(), idc.NewSecretAccessKey()
 	srv, err := server.New(ctx, server.Options{Store: st, Keys: kr, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		AdminAccessKeyID: keyID, AdminSecretAccessKey: secret, PublicURL: base})
+		AdminAccessKeyID: keyID, AdminSecretAccessKey: secret, PublicURL: base, PasswordHashCPU: *hashCPU})
 	if err != nil {
 		return nil, err
 	}
