@@ -372,6 +372,11 @@ func TestWebDeviceAndAuthorizeConsent(t *testing.T) {
 
 	anon := cfg.Copy()
 	anon.Credentials = aws.AnonymousCredentials{}
+	// The device asks from another network than the browser's (127.0.1.1
+	// is loopback too, in another /24): the consent page must say so
+	// (SECURITY.md DF-13).
+	anon.HTTPClient = &http.Client{Transport: &http.Transport{
+		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.1.1")}}).DialContext}}
 	oc := ssooidc.NewFromConfig(anon)
 	reg, err := oc.RegisterClient(t.Context(), &ssooidc.RegisterClientInput{ClientName: aws.String("botocore-client-dora"), ClientType: aws.String("public"),
 		Scopes: []string{"sso:account:access"}})
@@ -395,6 +400,12 @@ func TestWebDeviceAndAuthorizeConsent(t *testing.T) {
 	}
 	if lead := webText(t, ctx, ".lead"); !strings.Contains(lead, "botocore-client-dora") {
 		t.Errorf("consent page does not name the client: %q", lead)
+	}
+	if origin := webText(t, ctx, ".origin"); !strings.Contains(origin, "Requested from 127.0.1.1") {
+		t.Errorf("consent page does not show where the request came from: %q", origin)
+	}
+	if warn := webText(t, ctx, ".warn.danger"); !strings.Contains(warn, "different network") || !strings.Contains(warn, "127.0.0.1") {
+		t.Errorf("consent page does not warn of the other network: %q", warn)
 	}
 	webShot(t, ctx, "07-device-consent")
 	webDo(t, ctx, "allow", webSubmit(`button[name="decision"][value="allow"]`))
