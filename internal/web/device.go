@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/idcenter/idcenter/internal/idc"
+	"github.com/idcenter/idcenter/internal/ratelimit"
 )
 
 // maxUserCodeInput bounds what the code field may hold before
@@ -88,7 +89,7 @@ const (
 // lookUpDevice checks a typed code under the rate limits and shows the
 // consent page, or the form again with an error.
 func (h *Handler) lookUpDevice(w http.ResponseWriter, r *http.Request, s *idc.Session, raw string) {
-	ipKey, sessionKey := clientIP(r), s.ID
+	ipKey, sessionKey := ratelimit.ClientIP(r), s.ID
 	if !h.deviceIPLimit.OK(ipKey) || !h.deviceSessionLimit.OK(sessionKey) {
 		h.showDeviceForm(w, r, s, http.StatusTooManyRequests, raw, msgTooManyCodes)
 		return
@@ -230,7 +231,7 @@ func (h *Handler) postDeviceConsent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ip := clientIP(r)
+	ip := ratelimit.ClientIP(r)
 	p, err := h.o.OAuth.DeviceByUserCode(ctx, code, ip)
 	if err == nil {
 		switch r.PostFormValue("decision") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/idcenter/idcenter/internal/auth"
 	"github.com/idcenter/idcenter/internal/idc"
+	"github.com/idcenter/idcenter/internal/ratelimit"
 	"github.com/idcenter/idcenter/internal/store"
 )
 
@@ -55,7 +56,7 @@ func (h *Handler) postSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	userName := strings.TrimSpace(r.PostFormValue("username"))
-	if !h.signInLimit.Allow(clientIP(r)) {
+	if !h.signInLimit.Allow(ratelimit.ClientIP(r)) {
 		h.showSignIn(w, r, http.StatusTooManyRequests, next, userName, msgTooFast, "")
 		return
 	}
@@ -161,7 +162,7 @@ func (h *Handler) postMFA(w http.ResponseWriter, r *http.Request) {
 	if !h.checkCSRF(w, r, binding, "mfa") {
 		return
 	}
-	if !h.signInLimit.Allow(clientIP(r)) {
+	if !h.signInLimit.Allow(ratelimit.ClientIP(r)) {
 		h.showSignIn(w, r, http.StatusTooManyRequests, next, "", msgTooFast, "")
 		return
 	}
@@ -246,7 +247,7 @@ func (h *Handler) postInvite(w http.ResponseWriter, r *http.Request) {
 			Error: msg, Data: inviteData{UserName: info.UserName},
 		})
 	}
-	if !h.signInLimit.Allow(clientIP(r)) {
+	if !h.signInLimit.Allow(ratelimit.ClientIP(r)) {
 		again(http.StatusTooManyRequests, msgTooFast)
 		return
 	}

@@ -13,7 +13,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -274,16 +273,6 @@ func (h *Handler) setCookie(w http.ResponseWriter, base, value string, maxAge in
 		Name: h.cookieName(base), Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
 	})
-}
-
-// clientIP is the address the request came from (no proxy headers are
-// trusted).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // csrfToken returns the token of form bound to binding: "s:<session id>",

@@ -3,13 +3,13 @@ package ssooidc
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/idcenter/idcenter/internal/awsproto"
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/oauth"
+	"github.com/idcenter/idcenter/internal/ratelimit"
 )
 
 // Handler implements the sso-oidc operations on an oauth.Service.
@@ -56,30 +56,20 @@ func NoStore(next http.Handler) http.Handler {
 // RecordOrigin wraps the service so that StartDeviceAuthorization knows
 // the address it was called from (SECURITY.md DF-13): the approval page
 // shows it and compares it with the approver's. It is the TCP peer
-// (RemoteAddr), never a proxy header such as X-Forwarded-For, which any
-// client can set: the same rule as the browser pages' rate limits. Only
-// the StartDeviceAuthorization route (the model's POST
-// /device_authorization) pays for the request copy; the CreateToken polls
-// pass straight through.
+// (ratelimit.ClientIP), never a proxy header: the same rule as the browser
+// pages' rate limits. Only the StartDeviceAuthorization route (the model's
+// POST /device_authorization) pays for the request copy; the CreateToken
+// polls pass straight through.
 func RecordOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/device_authorization" {
-			r = r.WithContext(context.WithValue(r.Context(), originKey{}, remoteIP(r)))
+			r = r.WithContext(context.WithValue(r.Context(), originKey{}, ratelimit.ClientIP(r)))
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
 type originKey struct{}
-
-// remoteIP is the host part of r.RemoteAddr.
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // RegisterClient implements API.
 func (h *Handler) RegisterClient(ctx context.Context, in *RegisterClientRequest) (*RegisterClientResponse, error) {
