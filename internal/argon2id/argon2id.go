@@ -43,7 +43,17 @@ type block [blockWords]uint64
 // memory parameter it is used with.
 type Memory struct {
 	b []block
+
+	// Pace, if set, is called on the calling goroutine every PaceBlocks
+	// blocks computed, so that the caller can spread a hash's work over
+	// time (see internal/auth's hashPool).
+	Pace func()
 }
+
+// PaceBlocks is how many blocks are computed between calls of Memory.Pace:
+// about half a millisecond of work on the 2-core machines idcenter is
+// sized for.
+const PaceBlocks = 512
 
 // Size returns the bytes m currently holds.
 func (m *Memory) Size() int { return cap(m.b) * blockWords * 8 }
@@ -94,7 +104,7 @@ func (m *Memory) derive(password, salt, secret, ad []byte, time, memory, lanes, 
 		}
 	}
 
-	f := filler{B: B, lanes: lanes, laneLen: laneLen, segLen: laneLen / syncPoints, passes: time, blocks: blocks}
+	f := filler{pace: m.Pace, B: B, lanes: lanes, laneLen: laneLen, segLen: laneLen / syncPoints, passes: time, blocks: blocks}
 	for pass := range time {
 		for slice := range uint32(syncPoints) {
 			for lane := range lanes {
@@ -171,6 +181,8 @@ func hPrime(out, in []byte) {
 
 // filler computes the segments of one hash.
 type filler struct {
+	pace                    func()
+	done                    uint32 // blocks computed since pace was last called
 	B                       []block
 	lanes, laneLen, segLen  uint32
 	passes, blocks          uint32
@@ -221,6 +233,12 @@ func (f *filler) segment(pass, slice, lane uint32) {
 		ref := f.reference(rnd, pass, slice, lane, idx)
 		// Version 0x13: later passes XOR the new block into the old one.
 		compress(&f.B[cur], &f.B[prev], &f.B[ref], pass > 0)
+		if f.pace != nil {
+			if f.done++; f.done == PaceBlocks {
+				f.done = 0
+				f.pace()
+			}
+		}
 	}
 }
 

@@ -74,6 +74,36 @@ func TestInvalidParams(t *testing.T) {
 	}
 }
 
+// TestPace checks that Memory.Pace is called once per PaceBlocks blocks
+// computed, over one hash and across lanes and passes, and that pacing
+// does not change the tag.
+func TestPace(t *testing.T) {
+	for _, c := range []struct {
+		time, memory uint32
+		lanes        uint8
+	}{{1, 8, 1}, {1, 1024, 1}, {2, 1024, 1}, {3, 1030, 4}, {2, 19 * 1024, 1}} {
+		var m Memory
+		calls := 0
+		m.Pace = func() { calls++ }
+		pw, salt := []byte("paced password"), []byte("paced salt")
+		got, err := m.Key(pw, salt, c.time, c.memory, c.lanes, 32)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		if want := argon2.IDKey(pw, salt, c.time, c.memory, c.lanes, 32); !bytes.Equal(got, want) {
+			t.Errorf("%+v: paced Key = %x, x/crypto IDKey = %x", c, got, want)
+		}
+		// Every block of every pass is computed by compress, except the
+		// first two of each lane, which come from H0.
+		lanes := uint32(c.lanes)
+		blocks := max(c.memory/(4*lanes)*(4*lanes), 8*lanes)
+		computed := c.time*blocks - 2*lanes
+		if want := int(computed / PaceBlocks); calls != want {
+			t.Errorf("%+v: Pace called %d times for %d blocks, want %d", c, calls, computed, want)
+		}
+	}
+}
+
 func TestMemoryReused(t *testing.T) {
 	var m Memory
 	m.Key([]byte("pw"), []byte("saltsalt"), 1, 1024, 1, 32)

@@ -58,6 +58,31 @@ func TestHashPool(t *testing.T) {
 	}
 }
 
+// TestHashPoolPaces checks that a hashing thread leaves its CPU between
+// slices of a hash (pacer): it sleeps as long as each slice took, so a
+// hash lasts at least about twice its CPU time. Only the last, partial
+// slice (under 1/8 of this hash's blocks) is not followed by a pause, so
+// the bound below holds however slow the machine: sleeping only adds time.
+func TestHashPoolPaces(t *testing.T) {
+	p := newHashPool(1, nil)
+	defer p.close()
+	pw, salt := []byte("paced"), []byte("saltsalt")
+	params := Argon2Params{Memory: 4096, Time: 1, Threads: 1} // 4094 computed blocks: 7 slices and a tail
+	start := time.Now()
+	key, cost, err := p.key(pw, salt, params, 32)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := argon2.IDKey(pw, salt, 1, 4096, 1, 32); !bytes.Equal(key, want) {
+		t.Errorf("paced key %x, x/crypto %x", key, want)
+	}
+	if took < cost*3/2 {
+		t.Errorf("hash took %v for %v of CPU: want at least 1.5× (paused between slices)", took, cost)
+	}
+
+}
+
 // TestHashPoolPriorityFallback: a thread whose priority cannot be lowered
 // hashes all the same, at normal priority.
 func TestHashPoolPriorityFallback(t *testing.T) {
