@@ -314,6 +314,12 @@ func principalCols(a *idc.Assignment) (user, group any) {
 // CreateAssignment implements store.Access.
 func (q queries) CreateAssignment(ctx context.Context, a *idc.Assignment) (bool, error) {
 	user, group := principalCols(a)
+	if q.d.Name == "postgres" {
+		var n int
+		err := q.ex.QueryRowContext(ctx, createAssignmentPG, a.AccountID, a.PermissionSetARN, a.PrincipalType, a.PrincipalID,
+			a.InstanceARN, a.IdentityStoreID, ms(a.CreatedAt), user, group).Scan(&n)
+		return n == 1, q.wrap(err)
+	}
 	res, err := q.exec(ctx, `INSERT INTO access_assignments (`+assignmentCols+`, user_id, group_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING`,
 		a.AccountID, a.PermissionSetARN, a.PrincipalType, a.PrincipalID, a.InstanceARN, a.IdentityStoreID, ms(a.CreatedAt), user, group)
@@ -324,17 +330,42 @@ func (q queries) CreateAssignment(ctx context.Context, a *idc.Assignment) (bool,
 	return n == 1, err
 }
 
+// feedAssignmentsInsertedPG appends the change-feed entries of the rows a
+// WITH clause named a inserted into access_assignments (RETURNING
+// assignmentFeedCols). On PostgreSQL every statement that inserts
+// assignments must include it: no trigger does (migration 0018). SQLite's
+// feed is written by its triggers.
+const (
+	assignmentFeedCols        = `identity_store_id, account_id, permission_set_arn, principal_type, principal_id`
+	feedAssignmentsInsertedPG = `f AS (
+	INSERT INTO access_changes (kind, deleted, ` + assignmentFeedCols + `)
+	SELECT 'A', 0, ` + assignmentFeedCols + ` FROM a
+)`
+)
+
+// createAssignmentPG inserts an assignment and its feed entry, and returns
+// how many it inserted (0: it was there already).
+const createAssignmentPG = `WITH a AS (
+	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
+	RETURNING ` + assignmentFeedCols + `
+), ` + feedAssignmentsInsertedPG + `
+SELECT COUNT(*) FROM a`
+
 // createAssignmentIfProvisionedPG locks the pair's provisioned role
 // (shared, so that concurrent creates of one pair do not queue behind each
 // other, while a deprovisioning, which locks it exclusively, waits) and,
-// if it is there, inserts the assignment and the status: one statement.
+// if it is there, inserts the assignment, its feed entry and the status:
+// one statement.
 const createAssignmentIfProvisionedPG = `WITH r AS (
 	SELECT 1 FROM access_provisioned WHERE permission_set_arn = $2::TEXT AND account_id = $1::TEXT FOR SHARE
 ), a AS (
 	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id)
 	SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::BIGINT, $8::TEXT, $9::TEXT FROM r
 	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
-), o AS (
+	RETURNING ` + assignmentFeedCols + `
+), ` + feedAssignmentsInsertedPG + `, o AS (
 	INSERT INTO access_operations (` + operationCols + `)
 	SELECT $10::TEXT, $11::TEXT, $12::TEXT, $13::TEXT, $14::TEXT, $15::TEXT, $16::TEXT, $17::TEXT, $18::TEXT, $19::BIGINT FROM r
 )

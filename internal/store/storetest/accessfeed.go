@@ -127,6 +127,41 @@ func testAccessFeed(t *testing.T, open Opener) {
 		})
 		check("created permission sets, assignments and a membership", true)
 
+		// Both statements that insert assignments write the feed (on
+		// PostgreSQL they write it themselves, not a trigger; migration
+		// 0018), and neither writes an entry for an assignment that was
+		// there already.
+		fast := f.assignment(dev, f.a2, idc.PrincipalUser, f.u2)
+		op := func() *idc.OperationStatus {
+			return &idc.OperationStatus{RequestID: idc.NewResourceID("req"), InstanceARN: f.inst.InstanceARN, Kind: idc.OpCreateAssignment,
+				Status: idc.StatusSucceeded, AccountID: fast.AccountID, PermissionSetARN: fast.PermissionSetARN,
+				PrincipalType: fast.PrincipalType, PrincipalID: fast.PrincipalID, CreatedAt: f.now}
+		}
+		if done, err := f.s.CreateAssignmentIfProvisioned(ctx, fast, op()); done || err != nil {
+			t.Fatalf("CreateAssignmentIfProvisioned(not provisioned) = %v, %v", done, err)
+		}
+		if _, n := catchUp(t, f.s, st, cursor); n != 0 {
+			t.Errorf("a create refused as not provisioned put %d changes in the feed, want 0", n)
+		}
+		f.provision(t, dev, f.a2)
+		if done, err := f.s.CreateAssignmentIfProvisioned(ctx, fast, op()); !done || err != nil {
+			t.Fatalf("CreateAssignmentIfProvisioned = %v, %v", done, err)
+		}
+		check("CreateAssignmentIfProvisioned", true)
+		if k := fmt.Sprintf("A %s %s %s %s %s", f.inst.IdentityStoreID, f.a2, dev.ARN, idc.PrincipalUser, f.u2); !st[k] {
+			t.Errorf("state after CreateAssignmentIfProvisioned lacks %q: %v", k, st.sorted())
+		}
+		if done, err := f.s.CreateAssignmentIfProvisioned(ctx, fast, op()); !done || err != nil {
+			t.Fatalf("CreateAssignmentIfProvisioned(existing) = %v, %v", done, err)
+		}
+		mustTx(t, f.s, "CreateAssignment(existing)", func(q store.Queries) error {
+			_, err := q.CreateAssignment(ctx, f.assignment(dev, f.a1, idc.PrincipalUser, f.u1))
+			return err
+		})
+		if _, n := catchUp(t, f.s, st, cursor); n != 0 {
+			t.Errorf("creating existing assignments again put %d changes in the feed, want 0", n)
+		}
+
 		dev.SessionDuration = "PT2H"
 		mustTx(t, f.s, "UpdatePermissionSet", func(q store.Queries) error { return q.UpdatePermissionSet(ctx, dev) })
 		check("changed a session duration", true)
