@@ -332,9 +332,9 @@ func (q queries) CreateAssignment(ctx context.Context, a *idc.Assignment) (bool,
 
 // feedAssignmentsInsertedPG appends the change-feed entries of the rows a
 // WITH clause named a inserted into access_assignments (RETURNING
-// assignmentFeedCols). On PostgreSQL every statement that inserts
-// assignments must include it: no trigger does (migration 0018). SQLite's
-// feed is written by its triggers.
+// assignmentFeedCols). On PostgreSQL a statement that includes it marks
+// the rows feed_written, so the fallback trigger skips them (migration
+// 0018); SQLite's feed is written by its triggers.
 const (
 	assignmentFeedCols        = `identity_store_id, account_id, permission_set_arn, principal_type, principal_id`
 	feedAssignmentsInsertedPG = `f AS (
@@ -346,8 +346,8 @@ const (
 // createAssignmentPG inserts an assignment and its feed entry, and returns
 // how many it inserted (0: it was there already).
 const createAssignmentPG = `WITH a AS (
-	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id, feed_written)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
 	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
 	RETURNING ` + assignmentFeedCols + `
 ), ` + feedAssignmentsInsertedPG + `
@@ -361,8 +361,8 @@ SELECT COUNT(*) FROM a`
 const createAssignmentIfProvisionedPG = `WITH r AS (
 	SELECT 1 FROM access_provisioned WHERE permission_set_arn = $2::TEXT AND account_id = $1::TEXT FOR SHARE
 ), a AS (
-	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id)
-	SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::BIGINT, $8::TEXT, $9::TEXT FROM r
+	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id, feed_written)
+	SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::BIGINT, $8::TEXT, $9::TEXT, true FROM r
 	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
 	RETURNING ` + assignmentFeedCols + `
 ), ` + feedAssignmentsInsertedPG + `, o AS (

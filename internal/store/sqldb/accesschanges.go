@@ -13,7 +13,9 @@ import (
 
 // The access change feed (store.AccessFeed). Triggers (migration 0008) append
 // a row to access_changes for every membership, assignment and permission
-// set change, in the writing transaction. What a reader needs is "every row
+// set change, in the writing transaction; on PostgreSQL idcenter's own
+// assignment inserts write their row in the inserting statement instead,
+// and the trigger covers only inserts that did not (migration 0018). What a reader needs is "every row
 // committed since I last looked", and the two backends answer it
 // differently:
 //
