@@ -51,7 +51,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*Con
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for requests to finish on shutdown")
-	fs.Float64Var(&c.HashCPUShare, "password-hash-cpu", 0, "CPUs' worth of time password hashing may use on average (default GOMAXPROCS/8; sign-ins beyond it wait up to 3 s, then get 'try again'); bounds what a sign-in storm takes from API traffic")
+	fs.Float64Var(&c.HashCPUShare, "password-hash-cpu", 0, "CPUs' worth of time password hashing may use on average (default GOMAXPROCS/8; sign-ins beyond it wait up to 3 s, then get 'try again'; above about GOMAXPROCS/5 it is not reached, as hashes pause as long as they compute); bounds what a sign-in storm takes from API traffic")
 	fs.StringVar(&c.MasterKey, "master-key", "", "master key (32 bytes, base64); default: <data-dir>/master.key, created on first start. Prefer the IDCENTER_MASTER_KEY variable")
 	fs.StringVar(&c.AdminKeyID, "admin-access-key-id", "", "administrator access key id to use instead of a generated one (IDCENTER_ADMIN_ACCESS_KEY_ID)")
 	fs.StringVar(&c.AdminSecret, "admin-secret-access-key", "", "administrator secret access key (IDCENTER_ADMIN_SECRET_ACCESS_KEY)")

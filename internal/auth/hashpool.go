@@ -30,7 +30,17 @@ import (
 //     sleeping three times as long as each slice did no better, so the
 //     duty cycle is not what matters. The price: a hash takes two to three
 //     times its CPU time in wall time, and each pause costs a little CPU
-//     (refilled caches, a thread wake-up), which the budget charges.
+//     (refilled caches, a thread wake-up), which the budget charges. A
+//     hashing thread thus gives hashing at most about 0.4 of a CPU, so with
+//     GOMAXPROCS/2 threads a budget above about GOMAXPROCS/5 CPUs is not
+//     reached. Pacing needs a thread CPU clock (Linux); elsewhere hashes
+//     run in one go, as before. Known limit: each pause ends with the Go
+//     runtime handing a P to the hashing thread, which, in the idle class
+//     on a machine saturated by other processes, may wait long for a CPU
+//     while it holds that P (see the kernel's part below); pacing makes
+//     that happen once per slice rather than once per hash. Measured only
+//     on a quiet machine and under host noise, not under a saturating
+//     competitor.
 //   - The kernel: a hash keeps a core busy for tens of milliseconds, and
 //     on a two-core machine a request's thread woken meanwhile waited for
 //     that core like any other thread. A hashing thread puts itself in the
@@ -89,24 +99,25 @@ import (
 // every slice of a hash (argon2id.PaceBlocks blocks, about half a
 // millisecond), it sleeps as long as the slice took, so the thread never
 // computes for more than a slice at a time and leaves its CPU at least as
-// long as it held it. The slice's time is the thread's CPU time where there
-// is a thread clock (what it held the CPU for, not what it waited for one),
-// else its wall time.
+// long as it held it. The slice's time is the thread's CPU time (what it
+// held the CPU for, not what it waited for one); pacing is only done where
+// the thread has a CPU clock (see newHashPool). A pause is capped at
+// maxPause, so a clock gone wrong cannot stall sign-ins.
 func pacer() func() {
-	clock := func() time.Duration {
-		if t, ok := threadCPUTime(); ok {
-			return t
-		}
-		return time.Duration(time.Now().UnixNano())
-	}
-	last := clock()
+	last, _ := threadCPUTime()
 	return func() {
-		if took := clock() - last; took > 0 {
-			time.Sleep(took)
+		if now, ok := threadCPUTime(); ok {
+			if took := now - last; took > 0 {
+				time.Sleep(min(took, maxPause))
+			}
 		}
-		last = clock()
+		last, _ = threadCPUTime()
 	}
 }
+
+// maxPause bounds one pause of a paced hash: ten times a slice's usual
+// CPU time.
+const maxPause = 5 * time.Millisecond
 
 // hashIdleRelease is how long a hashing thread keeps its memory without
 // hashing.
@@ -118,7 +129,7 @@ type hashPool struct {
 	lower func() error // lowers the calling thread's priority; nil: not done
 	keep  int          // bytes of argon2id memory a thread may keep between hashes
 	idle  time.Duration
-	pace  bool // pause between slices of a hash (see pacer)
+	pace  bool // pause between slices of a hash (see pacer); only with a thread CPU clock
 
 	start   sync.Once
 	jobs    chan *hashJob
@@ -140,10 +151,13 @@ type hashJob struct {
 }
 
 // newHashPool returns a pool of size threads (started on first use) that
-// call lower on themselves.
+// call lower on themselves. Hashes are paced where the threads have a CPU
+// clock: without one a pause could only be timed by the wall clock, and
+// the budget, which then charges wall time (measureCost), would be charged
+// for the pauses too.
 func newHashPool(size int, lower func() error) *hashPool {
 	return &hashPool{size: max(1, size), lower: lower, keep: int(DefaultArgon2.Memory) * 1024, idle: hashIdleRelease,
-		pace: true, jobs: make(chan *hashJob)}
+		pace: hasThreadCPUTime(), jobs: make(chan *hashJob)}
 }
 
 // key computes the argon2id tag of pw and salt on a hashing thread, and
@@ -207,6 +221,12 @@ func (p *hashPool) worker() {
 
 // close stops the threads (tests; the process-wide pool is never closed).
 func (p *hashPool) close() { close(p.jobs) }
+
+// hasThreadCPUTime reports whether threads have a CPU clock here.
+func hasThreadCPUTime() bool {
+	_, ok := threadCPUTime()
+	return ok
+}
 
 // measureCost runs fn on the calling thread and returns its CPU time: the
 // thread's CPU clock where there is one; elsewhere the smaller of two upper

@@ -64,10 +64,18 @@ func TestHashPool(t *testing.T) {
 // slice (under 1/8 of this hash's blocks) is not followed by a pause, so
 // the bound below holds however slow the machine: sleeping only adds time.
 func TestHashPoolPaces(t *testing.T) {
+	if !hasThreadCPUTime() {
+		t.Skip("no thread CPU clock here: hashes are not paced")
+	}
 	p := newHashPool(1, nil)
 	defer p.close()
+	if !p.pace {
+		t.Fatal("a pool with a thread CPU clock does not pace")
+	}
 	pw, salt := []byte("paced"), []byte("saltsalt")
-	params := Argon2Params{Memory: 4096, Time: 1, Threads: 1} // 4094 computed blocks: 7 slices and a tail
+	// 4094 computed blocks: 7 paced slices and a tail of 510 blocks, so
+	// the pauses add at least 7·512/4094 of the CPU time.
+	params := Argon2Params{Memory: 4096, Time: 1, Threads: 1}
 	start := time.Now()
 	key, cost, err := p.key(pw, salt, params, 32)
 	took := time.Since(start)
