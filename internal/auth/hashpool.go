@@ -34,37 +34,34 @@ import (
 //     hashing thread thus gives hashing at most about 0.4 of a CPU, so with
 //     GOMAXPROCS/2 threads a budget above about GOMAXPROCS/5 CPUs is not
 //     reached. Pacing needs a thread CPU clock (Linux); elsewhere hashes
-//     run in one go, as before. Known limit: each pause ends with the Go
-//     runtime handing a P to the hashing thread, which, in the idle class
-//     on a machine saturated by other processes, may wait long for a CPU
-//     while it holds that P (see the kernel's part below); pacing makes
-//     that happen once per slice rather than once per hash. Measured only
-//     on a quiet machine and under host noise, not under a saturating
-//     competitor.
-//   - The kernel: a hash keeps a core busy for tens of milliseconds, and
-//     on a two-core machine a request's thread woken meanwhile waited for
-//     that core like any other thread. A hashing thread puts itself in the
-//     SCHED_IDLE class (Linux only; see lowerThreadPriority), so the kernel
-//     preempts it whenever a request thread wakes and hashing gets what
-//     requests leave, down to the budget. In runs alternated with the
-//     previous design on the shared two-core machine (tools/loadgen/oauth
-//     -only storm, SQLite, then still with an extra P, see below), the
-//     median refresh p99 storm/idle was 1.6× with SCHED_IDLE (seven runs)
-//     against 2.4× before (seven) and 5.4× with nice 19 (five); single runs
-//     ranged widely (1.1× to 4.5× for SCHED_IDLE). Presumably a nice-19
-//     thread is not preempted at once, and while it waits for a CPU it may
-//     hold a P or a runtime lock that request threads need (not shown).
-//     The trade-off: on a machine saturated by other work sign-ins get
-//     little CPU, so they wait and, beyond the queue, are refused (ErrBusy)
-//     rather than slow the API. The idle class is not enough alone: on
-//     the Firecracker microVMs idcenter is measured on (guest kernel built
-//     without preemption), an idle-class busy loop at a quarter duty raised
-//     PostgreSQL's latency as much as a normal one; pacing (above) is what
-//     bounds it there.
+//     run in one go, as before. Each pause ends with the Go runtime
+//     handing a P to the hashing thread, which holds it until the kernel
+//     runs the thread: what made the idle class unfit (below).
+//   - The kernel: a request's thread woken while a hash runs waits for
+//     the core like any other thread unless hashing yields. Hashing threads
+//     run at nice 19 (Linux only; see lowerThreadPriority), so the kernel
+//     favours request threads and PostgreSQL's backends over them. Before
+//     pacing they were in the SCHED_IDLE class, which did better then (on
+//     SQLite, median refresh p99 storm/idle 1.6× over seven runs against
+//     5.4× at nice 19 over five, when a nice-19 thread kept the core for
+//     a whole 35 ms hash), but the idle class never preempts a normal
+//     thread, so on a machine saturated by other work its thread could
+//     wait hundreds of milliseconds for a CPU while holding the P the
+//     runtime handed it at the end of a pause; with a normal-priority busy
+//     loop beside the PostgreSQL storm, refresh p99 storm/idle was 1.2×,
+//     2.0×, 2.4× and once 36.9× (a 216 ms p99) in the idle class, against
+//     1.3× and 0.8× at nice 19. Nor did the idle class protect PostgreSQL
+//     on the Firecracker microVMs idcenter is measured on (guest kernel
+//     built without preemption): an idle-class busy loop at a quarter duty
+//     raised PostgreSQL's latency as much as a normal one. Pacing is what
+//     bounds the latency; the nice value only tilts the kernel's choice.
+//     The trade-off: on a machine saturated by other work sign-ins get a
+//     small share of the CPU, so they wait and, beyond the queue, are
+//     refused (ErrBusy) rather than slow the API.
 //     The hashing goroutine is locked to its thread and never unlocks, so
 //     the thread ends with the goroutine instead of returning to the Go
-//     runtime in the idle class; threads the runtime creates meanwhile do
-//     not inherit the class (it creates them from a template thread when
+//     runtime at nice 19; threads the runtime creates meanwhile do not
+//     inherit the nice value (it creates them from a template thread when
 //     asked from a locked one).
 //   - The Go scheduler: x/crypto/argon2 computes every segment on a new
 //     goroutine, which runs on any thread at normal priority, so the
@@ -75,10 +72,11 @@ import (
 //     storm worse (on a quiet two-core machine, -storm-rounds 10: refresh
 //     p99 storm/idle 2.0× and 2.1× with GOMAXPROCS 3, 0.9× and 0.6× with
 //     2; closed-loop p99s rose too), presumably because with more Ps than
-//     CPUs the kernel time-slices request threads. Known limit: on a machine saturated by
-//     other work the idle-class thread may wait long for a CPU while it
-//     holds its P, leaving requests the other Ps until the Go scheduler
-//     preempts it (which needs the thread to run).
+//     CPUs the kernel time-slices request threads. Known limit: on a
+//     machine saturated by other work the nice-19 thread may wait for a CPU
+//     while it holds its P, leaving requests the other Ps until the kernel
+//     runs it (at nice 19 that is milliseconds, not the idle class's
+//     hundreds).
 //   - The garbage collector: x/crypto/argon2 allocates 19 MiB per hash,
 //     more than the server's whole live heap, so a storm set off several
 //     collections a second. Each hashing thread keeps one argon2id.Memory
@@ -91,7 +89,7 @@ import (
 // that clock is missing it is bounded as before (see measureCost).
 //
 // If the priority cannot be lowered (another system, or a seccomp or
-// container policy refusing sched_setattr) hashing runs at normal priority:
+// container policy refusing setpriority) hashing runs at normal priority:
 // the budget still bounds its CPU share, only the kernel no longer favours
 // requests over it.
 

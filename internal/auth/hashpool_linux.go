@@ -8,27 +8,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lowerThreadPriority puts the calling thread in the SCHED_IDLE
-// scheduling class (sched_setattr with pid 0: this thread only), which an
-// unprivileged thread may enter (and not leave). Chosen over nice 19 by
-// measurement (see hashPool): the kernel preempts an idle-class thread as
-// soon as a normal one wakes up on its CPU, while a nice-19 thread may
-// finish its slice first.
+// lowerThreadPriority gives the calling thread nice 19 (setpriority with
+// the thread's id: this thread only), which an unprivileged thread may do
+// (and not undo). It was SCHED_IDLE until hashes were paced; see hashPool
+// for why nice 19 replaced it.
 func lowerThreadPriority() error {
-	return unix.SchedSetAttr(0, &unix.SchedAttr{Policy: unix.SCHED_IDLE}, 0)
+	return unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), hashNice)
 }
 
-// threadPolicy returns the calling thread's scheduling policy (tests).
-func threadPolicy() (uint32, error) {
-	a, err := unix.SchedGetAttr(0, 0)
+// hashNice is the hashing threads' nice value.
+const hashNice = 19
+
+// threadNice returns the calling thread's nice value (tests).
+func threadNice() (int, error) {
+	// The raw getpriority system call returns 20 - nice, so that no
+	// valid answer is negative.
+	p, err := unix.Getpriority(unix.PRIO_PROCESS, unix.Gettid())
 	if err != nil {
 		return 0, err
 	}
-	return a.Policy, nil
+	return 20 - p, nil
 }
-
-// schedIdle is SCHED_IDLE's number (tests).
-const schedIdle = unix.SCHED_IDLE
 
 // threadCPUTime returns the CPU time the calling thread has used.
 func threadCPUTime() (time.Duration, bool) {

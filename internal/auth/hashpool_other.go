@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// lowerThreadPriority is not done here: SCHED_IDLE is Linux's, and
-// elsewhere setpriority is not per thread (it would renice the process).
+// lowerThreadPriority is not done here: only on Linux does setpriority
+// take a thread (elsewhere it would renice the whole process).
 func lowerThreadPriority() error { return errors.ErrUnsupported }
 
-func threadPolicy() (uint32, error) { return 0, errors.ErrUnsupported }
+func threadNice() (int, error) { return 0, errors.ErrUnsupported }
 
-const schedIdle = 5
+const hashNice = 19
 
 // threadCPUTime is unavailable here; see measureCost.
 func threadCPUTime() (time.Duration, bool) { return 0, false }
