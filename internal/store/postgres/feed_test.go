@@ -2,14 +2,11 @@ package postgres_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/store"
-	"github.com/idcenter/idcenter/internal/store/postgres"
-	"github.com/idcenter/idcenter/internal/testenv"
 )
 
 // TestAssignmentFeedOutOfBand: idcenter's own inserts write an assignment's
@@ -21,17 +18,7 @@ import (
 func TestAssignmentFeedOutOfBand(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	dsn := testenv.PostgresDSN(t)
-	s, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatalf("postgres.Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
+	s, raw := openWithRaw(t)
 
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	in := newInstance(t, s)

@@ -38,17 +38,7 @@ func TestRetryInjectedConflicts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			dsn := testenv.PostgresDSN(t)
-			s, err := postgres.Open(ctx, dsn)
-			if err != nil {
-				t.Fatalf("postgres.Open: %v", err)
-			}
-			t.Cleanup(func() { s.Close() })
-			raw, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { raw.Close() })
+			s, raw := openWithRaw(t)
 
 			now := time.Now().UTC().Truncate(time.Millisecond)
 			c := &store.OAuthClient{ClientID: "c1", SecretHash: "h", Name: "n", Type: "public", CreatedAt: now, SecretExpiresAt: now.Add(time.Hour)}
@@ -77,7 +67,7 @@ func TestRetryInjectedConflicts(t *testing.T) {
 			}
 
 			attempt := 0
-			err = s.Tx(ctx, func(q store.Queries) error {
+			err := s.Tx(ctx, func(q store.Queries) error {
 				attempt++
 				return q.RedeemAuthorizationCode(ctx, code.CodeHash, fmt.Sprintf("grant-%d", attempt), now)
 			})
@@ -110,4 +100,22 @@ func TestRetryInjectedConflicts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openWithRaw opens a store on a fresh test database and a plain
+// connection pool to the same database, for SQL the store would not run.
+func openWithRaw(t *testing.T) (store.Store, *sql.DB) {
+	t.Helper()
+	dsn := testenv.PostgresDSN(t)
+	s, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("postgres.Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return s, raw
 }
