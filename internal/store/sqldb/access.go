@@ -385,6 +385,9 @@ const createStatusIfProvisionedSQLite = `INSERT INTO access_operations (` + oper
 // assignment is inserted, in two statements, each of which costs the group
 // writer — the backend's one writer — a trip through database/sql.
 func (q queries) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assignment, o *idc.OperationStatus) (bool, error) {
+	if err := checkOperation(o); err != nil {
+		return false, err
+	}
 	if q.d.Name == "postgres" {
 		user, group := principalCols(a)
 		var n int
@@ -659,8 +662,28 @@ func scanOperation(r scanner) (*idc.OperationStatus, error) {
 	return &o, nil
 }
 
+// checkOperation refuses a status no AWS answer could carry: an unknown
+// kind or status, or a failure without a reason. Statuses are written
+// only by the server and never updated, so this check at the two places
+// that insert them stands in for the CHECK constraints PostgreSQL's
+// statuses no longer have (migration 0019); SQLite's table keeps its own.
+func checkOperation(o *idc.OperationStatus) error {
+	switch {
+	case o.Kind != idc.OpCreateAssignment && o.Kind != idc.OpDeleteAssignment && o.Kind != idc.OpProvision:
+		return fmt.Errorf("store: operation status of unknown kind %q", o.Kind)
+	case o.Status != idc.StatusInProgress && o.Status != idc.StatusSucceeded && o.Status != idc.StatusFailed:
+		return fmt.Errorf("store: operation status %q is not one of the API's", o.Status)
+	case o.Status == idc.StatusFailed && o.FailureReason == "":
+		return fmt.Errorf("store: a FAILED operation status needs a reason")
+	}
+	return nil
+}
+
 // CreateOperationStatus implements store.Access.
 func (q queries) CreateOperationStatus(ctx context.Context, o *idc.OperationStatus) error {
+	if err := checkOperation(o); err != nil {
+		return err
+	}
 	_, err := q.exec(ctx, `INSERT INTO access_operations (`+operationCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		o.RequestID, o.InstanceARN, o.Kind, o.Status, o.FailureReason, o.AccountID, o.PermissionSetARN, o.PrincipalType, o.PrincipalID, ms(o.CreatedAt))
 	return err

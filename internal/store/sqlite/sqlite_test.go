@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,54 @@ func TestGroupCommitNoticesRolledBackTransaction(t *testing.T) {
 	t.Logf("A: %v; B: %v; B's row present: %v", eA, eB, getErr == nil)
 	if eB != nil && getErr == nil {
 		t.Errorf("B was reported failed (%v) but its write committed", eB)
+	}
+}
+
+// TestAssignmentPrincipalCheck: an assignment names its principal as
+// exactly one of user_id / group_id, whose foreign keys cascade the
+// principal's deletion to it. SQLite's table CHECK lets a row whose two
+// columns are both NULL through (the comparison is NULL, and a NULL check
+// passes); the triggers of migration 0019 refuse it, on INSERT and UPDATE.
+func TestAssignmentPrincipalCheck(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "idcenter.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// No foreign_keys pragma on this connection: only the principal's
+	// shape is under test here.
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	insert := func(typ, principal string, user, group any) error {
+		_, err := raw.ExecContext(ctx, `INSERT INTO access_assignments (account_id, permission_set_arn, principal_type, principal_id,
+			instance_arn, identity_store_id, user_id, group_id, created_at) VALUES ('111111111111', 'ps', $1, $2, 'i', 'd', $3, $4, 0)`,
+			typ, principal, user, group)
+		return err
+	}
+	for _, c := range []struct {
+		name           string
+		typ, principal string
+		user, group    any
+	}{
+		{"USER without user_id", "USER", "u-1", nil, nil},
+		{"GROUP without group_id", "GROUP", "g-1", nil, nil},
+		{"USER with a group_id", "USER", "u-1", "u-1", "g-1"},
+		{"user_id not the principal", "USER", "u-2", "u-1", nil},
+		{"unknown type", "ROLE", "u-1", "u-1", nil},
+	} {
+		if err := insert(c.typ, c.principal, c.user, c.group); err == nil || !strings.Contains(err.Error(), "CHECK constraint failed") {
+			t.Errorf("%s: INSERT = %v; want a CHECK failure", c.name, err)
+		}
+	}
+	if err := insert("USER", "u-1", "u-1", nil); err != nil {
+		t.Fatalf("a well-formed USER assignment: %v", err)
+	}
+	if _, err := raw.ExecContext(ctx, `UPDATE access_assignments SET user_id = NULL WHERE principal_id = 'u-1'`); err == nil || !strings.Contains(err.Error(), "CHECK constraint failed") {
+		t.Errorf("UPDATE to no user_id = %v; want a CHECK failure", err)
 	}
 }

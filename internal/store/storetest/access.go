@@ -671,6 +671,14 @@ func testAccess(t *testing.T, open Opener) {
 		if err := f.s.Tx(ctx, func(q store.Queries) error { return q.CreateOperationStatus(ctx, bad) }); err == nil {
 			t.Error("CreateOperationStatus(FAILED without a reason) succeeded")
 		}
+		for _, o := range []*idc.OperationStatus{
+			{RequestID: idc.UUID(), InstanceARN: f.inst.InstanceARN, Kind: "RENAME", Status: idc.StatusSucceeded, CreatedAt: f.now},
+			{RequestID: idc.UUID(), InstanceARN: f.inst.InstanceARN, Kind: idc.OpProvision, Status: "DONE", CreatedAt: f.now},
+		} {
+			if err := f.s.Tx(ctx, func(q store.Queries) error { return q.CreateOperationStatus(ctx, o) }); err == nil {
+				t.Errorf("CreateOperationStatus(kind %q, status %q) succeeded", o.Kind, o.Status)
+			}
+		}
 		st, err := f.s.GetOperationStatus(ctx, f.inst.InstanceARN, idc.OpCreateAssignment, ids[1])
 		if err != nil || st.Status != idc.StatusFailed || st.FailureReason != "because" || st.PrincipalID != f.u1 {
 			t.Errorf("GetOperationStatus = %+v, %v", st, err)

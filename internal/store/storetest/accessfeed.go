@@ -232,8 +232,7 @@ func testAccessFeed(t *testing.T, open Opener) {
 
 	t.Run("PruneKeepsYoungerRows", func(t *testing.T) {
 		// A prune between two changes drops the older one and keeps the
-		// younger (SQLite prunes a prefix in seq order, PostgreSQL by
-		// created_at).
+		// younger (both prune a prefix in seq order).
 		t.Parallel()
 		f := newAccessFixture(t, open)
 		ctx := t.Context()
