@@ -416,6 +416,11 @@ func (q queries) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assig
 // commits alone, which spares the BEGIN and COMMIT round trips; on SQLite
 // it goes through Tx, and so through the group writer.
 func (db *DB) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assignment, o *idc.OperationStatus) (done bool, err error) {
+	// Refused before any statement: an error from inside the loop below
+	// would count as an outcome unknown to the other replicas.
+	if err := checkOperation(o); err != nil {
+		return false, err
+	}
 	if db.d.Name != "postgres" {
 		err = db.Tx(ctx, func(q store.Queries) error {
 			done, err = q.CreateAssignmentIfProvisioned(ctx, a, o)

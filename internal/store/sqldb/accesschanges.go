@@ -252,10 +252,19 @@ func (db *DB) PruneAccessChanges(ctx context.Context, before time.Time) (int64, 
 		// are drawn together as it is inserted, so seq order is age order.
 		// (On PostgreSQL it is not commit order, but a row still
 		// uncommitted is invisible to this DELETE and waits for the next
-		// prune, as it would for any other.)
-		res, err := q.(queries).exec(ctx, `DELETE FROM access_changes WHERE seq < COALESCE(
+		// prune, as it would for any other.) The bound is read first, so
+		// that the DELETE is planned for a known value: a range scan of
+		// the primary key, where a sub-query's unknown bound would be
+		// guessed at a third of the table.
+		var bound sql.NullInt64
+		ex := q.(queries).ex
+		err := ex.QueryRowContext(ctx, `SELECT COALESCE(
 			(SELECT seq FROM access_changes WHERE created_at >= $1 ORDER BY seq LIMIT 1),
-			(SELECT MAX(seq) + 1 FROM access_changes))`, ms(before))
+			(SELECT MAX(seq) + 1 FROM access_changes))`, ms(before)).Scan(&bound)
+		if err != nil || !bound.Valid {
+			return err // !Valid: the feed is empty
+		}
+		res, err := q.(queries).exec(ctx, `DELETE FROM access_changes WHERE seq < $1`, bound.Int64)
 		if err != nil {
 			return err
 		}

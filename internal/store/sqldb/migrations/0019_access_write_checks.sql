@@ -20,12 +20,25 @@
 -- for a USER row whose user_id is NULL: an assignment that no user's
 -- deletion would cascade to. IS NOT DISTINCT FROM is never NULL. The
 -- separate principal_type IN ('USER', 'GROUP') check is implied by it
--- (any other type makes both arms false) and goes.
+-- (any other type makes both arms false) and goes. The new check is NOT
+-- VALID: it holds for every row written from now on, as SQLite's triggers
+-- do, and is not run over the rows already there. idcenter never wrote a
+-- row it refuses, but SQL typed by hand may have, and a failed validation
+-- would stop the server from starting over a row it can still serve.
+--
+-- The migration runs in one transaction, so it locks its three tables
+-- first, in the order idcenter's own writes take them (an assignment, then
+-- its feed entry), rather than one by one in the order of its statements:
+-- a replica of the previous version, still writing during a rolling
+-- upgrade, then waits for it instead of deadlocking with it.
 --
 -- The feed's created_at index goes too, as it did on SQLite (migration
 -- 0015): only the hourly prune read it, and every change paid one more
 -- B-tree insert for it. The prune now deletes the prefix, in seq order, of
 -- the rows older than its cut-off (PruneAccessChanges).
+;
+-- postgres
+LOCK TABLE access_assignments, access_changes, access_operations IN ACCESS EXCLUSIVE MODE
 ;
 -- postgres
 ALTER TABLE access_changes
@@ -45,9 +58,6 @@ ALTER TABLE access_assignments
   ADD CONSTRAINT access_assignments_principal CHECK (
        (principal_type = 'USER' AND user_id IS NOT DISTINCT FROM principal_id AND group_id IS NULL)
     OR (principal_type = 'GROUP' AND group_id IS NOT DISTINCT FROM principal_id AND user_id IS NULL)) NOT VALID
-;
--- postgres
-ALTER TABLE access_assignments VALIDATE CONSTRAINT access_assignments_principal
 ;
 -- postgres
 DROP INDEX access_changes_created
