@@ -23,6 +23,24 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// openWithRaw opens a store on a fresh file and a plain connection to the
+// same file beside it, for SQL the store would never run.
+func openWithRaw(t *testing.T) (store.Store, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "idcenter.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return s, raw
+}
+
 // A job whose statement made SQLite roll the whole group-commit
 // transaction back (RAISE(ROLLBACK) stands in for SQLITE_FULL, IOERR,
 // NOMEM) and which swallows the error must not let the next job of its
@@ -31,17 +49,7 @@ func TestConformance(t *testing.T) {
 // transaction, its RELEASE committed it, and the batch's COMMIT failed.
 func TestGroupCommitNoticesRolledBackTransaction(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "idcenter.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	s, raw := openWithRaw(t)
 	if _, err := raw.Exec(`CREATE TRIGGER boom BEFORE INSERT ON settings WHEN NEW.name = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'boom'); END`); err != nil {
 		t.Fatal(err)
 	}
@@ -83,19 +91,9 @@ func TestGroupCommitNoticesRolledBackTransaction(t *testing.T) {
 // passes); the triggers of migration 0019 refuse it, on INSERT and UPDATE.
 func TestAssignmentPrincipalCheck(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "idcenter.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	// No foreign_keys pragma on this connection: only the principal's
+	// No foreign_keys pragma on the raw connection: only the principal's
 	// shape is under test here.
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	_, raw := openWithRaw(t)
 	insert := func(typ, principal string, user, group any) error {
 		_, err := raw.ExecContext(ctx, `INSERT INTO access_assignments (account_id, permission_set_arn, principal_type, principal_id,
 			instance_arn, identity_store_id, user_id, group_id, created_at) VALUES ('111111111111', 'ps', $1, $2, 'i', 'd', $3, $4, 0)`,
