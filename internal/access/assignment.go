@@ -99,9 +99,10 @@ func accountReason(ctx context.Context, q store.Queries, id string) (string, err
 //
 // The happy path is one store call, a transaction of its own
 // (CreateAssignmentIfProvisioned: one statement on PostgreSQL, two in
-// process on SQLite): the insert's foreign keys check the permission set,
-// the principal and the account, under a lock on the pair's provisioned
-// role. Which instance a permission set belongs to never changes, so it is
+// process on SQLite): the insert's foreign keys check the principal, the
+// account and the permission set, the last through the pair's provisioned
+// role on PostgreSQL, whose key check holds the role against a concurrent
+// deprovisioning. Which instance a permission set belongs to never changes, so it is
 // checked against a memory of earlier answers (assignable); a permission
 // set deleted since fails the insert like any missing reference. Only a
 // first assignment of a pair reads the permission set to provision it, and
@@ -209,9 +210,11 @@ func (s *Service) DeleteAssignment(ctx context.Context, in AssignmentInput) (*id
 		if _, err := permissionSet(ctx, q, in.InstanceARN, in.PermissionSetARN, false); err != nil {
 			return err
 		}
-		// Lock the pair's role first, so that a concurrent CreateAssignment
-		// of the pair cannot keep an assignment whose role is removed here.
-		if err := q.LockProvisionedRole(ctx, in.PermissionSetARN, in.AccountID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		// Lock the pair's role first, against creates of the pair too, so
+		// that the count of its remaining assignments below includes every
+		// create that got in first, and the creates that come after wait
+		// and then see whether the role is still there.
+		if err := q.LockProvisionedRoleExclusive(ctx, in.PermissionSetARN, in.AccountID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		err := q.DeleteAssignment(ctx, &idc.Assignment{AccountID: in.AccountID, PermissionSetARN: in.PermissionSetARN, PrincipalType: in.PrincipalType, PrincipalID: in.PrincipalID})

@@ -104,7 +104,8 @@ func (f *raceFixture) lockPair(t *testing.T) func() {
 }
 
 // createAsync starts CreateAssignmentIfProvisioned of the pair to the user
-// on w and waits until the statement waits on the lock.
+// on w and waits until the statement waits on the lock (its foreign-key
+// check of the pair's role).
 func (f *raceFixture) createAsync(t *testing.T, w *sqldb.DB) chan error {
 	t.Helper()
 	now := time.Now().UTC()
@@ -124,7 +125,7 @@ func (f *raceFixture) createAsync(t *testing.T, w *sqldb.DB) chan error {
 	for {
 		var n int
 		if err := f.admin.QueryRowContext(t.Context(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND wait_event_type = 'Lock' AND query LIKE '%FOR SHARE%'`).Scan(&n); err != nil {
+			AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO access_assignments%'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n == 1 {

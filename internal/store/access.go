@@ -152,8 +152,17 @@ type Access interface {
 	// GetProvisionedRole returns a provisioned role (ErrNotFound).
 	GetProvisionedRole(ctx context.Context, permissionSetARN, accountID string) (*idc.ProvisionedRole, error)
 	// LockProvisionedRole locks a provisioned role row until the
-	// transaction ends (ErrNotFound when there is none).
+	// transaction ends (ErrNotFound when there is none), against other
+	// writers of the row but not against creates of the pair's
+	// assignments.
 	LockProvisionedRole(ctx context.Context, permissionSetARN, accountID string) error
+	// LockProvisionedRoleExclusive locks a provisioned role row as
+	// LockProvisionedRole does and also against CreateAssignmentIfProvisioned
+	// of the pair, which waits until the transaction ends and then sees
+	// whether the role is still there (ErrNotFound when there is none). A
+	// deprovisioning takes it before it looks for the pair's remaining
+	// assignments.
+	LockProvisionedRoleExclusive(ctx context.Context, permissionSetARN, accountID string) error
 	// DeleteProvisionedRole removes a provisioned role (ErrNotFound).
 	DeleteProvisionedRole(ctx context.Context, permissionSetARN, accountID string) error
 	// ReprovisionAll sets every provisioned role of a permission set to

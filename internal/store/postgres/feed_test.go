@@ -103,6 +103,14 @@ func assignmentFixture(t *testing.T, s store.Store, userNames ...string) (*idc.I
 		if err := q.CreatePermissionSet(ctx, ps); err != nil {
 			return err
 		}
+		// Provisioned to the management account, where the tests assign it.
+		if err := q.PutSnapshot(ctx, &idc.PermissionSetSnapshot{PermissionSetARN: ps.ARN, Version: ps.Version, Document: "{}", CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := q.PutProvisionedRole(ctx, &idc.ProvisionedRole{InstanceARN: in.InstanceARN, PermissionSetARN: ps.ARN, AccountID: org.ManagementAccountID,
+			RoleName: idc.RoleName(ps.Name, ps.ARN, org.ManagementAccountID), Version: ps.Version, SessionSeconds: 3600, ProvisionedAt: now}); err != nil {
+			return err
+		}
 		for _, name := range userNames {
 			u := &idc.User{IdentityStoreID: in.IdentityStoreID, UserID: idc.NewResourceID(in.IdentityStoreID), UserName: name, Status: idc.UserEnabled}
 			if err := q.CreateUser(ctx, u, 0); err != nil {

@@ -79,6 +79,13 @@ func Dialect() *sqldb.Dialect {
 		Name:         "postgres",
 		IsUnique:     func(err error) bool { return sqlState(err) == "23505" },
 		IsForeignKey: func(err error) bool { return sqlState(err) == "23503" },
+		Constraint: func(err error) string {
+			var e *pgconn.PgError
+			if errors.As(err, &e) {
+				return e.ConstraintName
+			}
+			return ""
+		},
 		IsRetryable: func(err error) bool {
 			s := sqlState(err)
 			return s == "40001" || s == "40P01"

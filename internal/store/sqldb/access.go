@@ -353,23 +353,29 @@ const createAssignmentPG = `WITH a AS (
 ), ` + feedAssignmentsInsertedPG + `
 SELECT COUNT(*) FROM a`
 
-// createAssignmentIfProvisionedPG locks the pair's provisioned role
-// (shared, so that concurrent creates of one pair do not queue behind each
-// other, while a deprovisioning, which locks it exclusively, waits) and,
-// if it is there, inserts the assignment, its feed entry and the status:
-// one statement.
-const createAssignmentIfProvisionedPG = `WITH r AS (
-	SELECT 1 FROM access_provisioned WHERE permission_set_arn = $2::TEXT AND account_id = $1::TEXT FOR SHARE
-), a AS (
+// createAssignmentIfProvisionedPG inserts an assignment, its feed entry
+// and the status, in one statement. The pair's provisioned role is checked
+// by the assignment's foreign key to it (migration 0020), at the end of the
+// statement: a pair with no role fails it, by name
+// (assignmentRoleConstraint), and writes nothing. The check's KEY SHARE
+// lock on the role makes a deprovisioning of the pair, which locks the
+// role FOR UPDATE first, wait for the create, and the create wait for a
+// deprovisioning already under way; re-provisioning, which updates only
+// the role's version, does not conflict with it. An assignment that is
+// already there (ON CONFLICT) checks no key and its status records
+// success, as AWS's does.
+const createAssignmentIfProvisionedPG = `WITH a AS (
 	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id, feed_written)
-	SELECT $1::TEXT, $2::TEXT, $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::BIGINT, $8::TEXT, $9::TEXT, true FROM r
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
 	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
 	RETURNING ` + assignmentFeedCols + `
-), ` + feedAssignmentsInsertedPG + `, o AS (
-	INSERT INTO access_operations (` + operationCols + `)
-	SELECT $10::TEXT, $11::TEXT, $12::TEXT, $13::TEXT, $14::TEXT, $15::TEXT, $16::TEXT, $17::TEXT, $18::TEXT, $19::BIGINT FROM r
-)
-SELECT COUNT(*) FROM r`
+), ` + feedAssignmentsInsertedPG + `
+INSERT INTO access_operations (` + operationCols + `)
+VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
+
+// assignmentRoleConstraint is the foreign key from an assignment to its
+// pair's provisioned role on PostgreSQL (migration 0020).
+const assignmentRoleConstraint = "access_assignments_provisioned"
 
 // createStatusIfProvisionedSQLite records a status only if the pair's role
 // is provisioned: the status is new (its request id is), so one row
@@ -389,12 +395,7 @@ func (q queries) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assig
 		return false, err
 	}
 	if q.d.Name == "postgres" {
-		user, group := principalCols(a)
-		var n int
-		err := q.ex.QueryRowContext(ctx, createAssignmentIfProvisionedPG,
-			a.AccountID, a.PermissionSetARN, a.PrincipalType, a.PrincipalID, a.InstanceARN, a.IdentityStoreID, ms(a.CreatedAt), user, group,
-			o.RequestID, o.InstanceARN, o.Kind, o.Status, o.FailureReason, o.AccountID, o.PermissionSetARN, o.PrincipalType, o.PrincipalID, ms(o.CreatedAt)).Scan(&n)
-		return n > 0, q.wrap(err)
+		return q.createAssignmentIfProvisionedPG(ctx, a, o)
 	}
 	res, err := q.exec(ctx, createStatusIfProvisionedSQLite,
 		o.RequestID, o.InstanceARN, o.Kind, o.Status, o.FailureReason, o.AccountID, o.PermissionSetARN, o.PrincipalType, o.PrincipalID, ms(o.CreatedAt),
@@ -409,6 +410,38 @@ func (q queries) CreateAssignmentIfProvisioned(ctx context.Context, a *idc.Assig
 		return false, err
 	}
 	return true, nil
+}
+
+// createAssignmentIfProvisionedPG runs createAssignmentIfProvisionedPG. A
+// pair that is not provisioned fails the statement; in a transaction a
+// savepoint keeps that failure from ending the transaction. Outside one
+// (the path of every CreateAccountAssignment) the statement commits alone.
+func (q queries) createAssignmentIfProvisionedPG(ctx context.Context, a *idc.Assignment, o *idc.OperationStatus) (bool, error) {
+	if q.inTx {
+		if _, err := q.ex.ExecContext(ctx, `SAVEPOINT create_assignment`); err != nil {
+			return false, err
+		}
+	}
+	user, group := principalCols(a)
+	_, err := q.ex.ExecContext(ctx, createAssignmentIfProvisionedPG,
+		a.AccountID, a.PermissionSetARN, a.PrincipalType, a.PrincipalID, a.InstanceARN, a.IdentityStoreID, ms(a.CreatedAt), user, group,
+		o.RequestID, o.InstanceARN, o.Kind, o.Status, o.FailureReason, o.AccountID, o.PermissionSetARN, o.PrincipalType, o.PrincipalID, ms(o.CreatedAt))
+	unprovisioned := err != nil && q.d.IsForeignKey(err) && q.d.Constraint(err) == assignmentRoleConstraint
+	if q.inTx && (err == nil || unprovisioned) {
+		ends := []string{`RELEASE SAVEPOINT create_assignment`}
+		if unprovisioned {
+			ends = []string{`ROLLBACK TO SAVEPOINT create_assignment`, ends[0]}
+		}
+		for _, end := range ends {
+			if _, serr := q.ex.ExecContext(ctx, end); serr != nil {
+				return false, serr
+			}
+		}
+	}
+	if unprovisioned {
+		return false, nil
+	}
+	return err == nil, q.wrap(err)
 }
 
 // CreateAssignmentIfProvisioned implements store.Access outside a
@@ -589,6 +622,22 @@ func (q queries) GetProvisionedRole(ctx context.Context, psARN, accountID string
 func (q queries) LockProvisionedRole(ctx context.Context, psARN, accountID string) error {
 	var one int
 	err := q.ex.QueryRowContext(ctx, `SELECT 1 FROM access_provisioned WHERE permission_set_arn = $1 AND account_id = $2`+q.forUpdate(), psARN, accountID).Scan(&one)
+	return q.wrap(err)
+}
+
+// LockProvisionedRoleExclusive implements store.Access. On PostgreSQL the
+// lock is FOR UPDATE, which conflicts with the KEY SHARE lock that a
+// create's foreign key to the role takes (createAssignmentIfProvisionedPG).
+// Only a deprovisioning takes it: it inserts no assignment after it, so a
+// create that has inserted its row and waits here for the role cannot
+// deadlock with it.
+func (q queries) LockProvisionedRoleExclusive(ctx context.Context, psARN, accountID string) error {
+	lock := ""
+	if q.d.Name == "postgres" {
+		lock = " FOR UPDATE"
+	}
+	var one int
+	err := q.ex.QueryRowContext(ctx, `SELECT 1 FROM access_provisioned WHERE permission_set_arn = $1 AND account_id = $2`+lock, psARN, accountID).Scan(&one)
 	return q.wrap(err)
 }
 

@@ -24,12 +24,15 @@ func foldKey(s string) string { return strings.ToLower(s) }
 //
 // The lock is FOR NO KEY UPDATE, not FOR UPDATE: it excludes every other
 // writer of the row but not the KEY SHARE lock a foreign-key check takes
-// on it. With FOR UPDATE, provisioning a permission set (which locks it)
-// deadlocked with a CreateAccountAssignment that held the pair's
-// provisioned role and then checked the permission set's key; nothing
-// that locks here changes a key, and a DELETE after it takes the stronger
-// lock itself (a child inserted meanwhile then fails the delete's foreign
-// key, which DeletePermissionSet reports as in use).
+// on it. A statement that inserts a child row checks its keys at the end,
+// after the insert: with FOR UPDATE here, a transaction that holds the
+// parent and then inserts a conflicting child deadlocks with it (it
+// happened between provisioning a permission set and a create, when
+// creates still checked the permission set's key). Nothing that locks
+// here changes a key, and a DELETE after it takes the stronger lock itself
+// (a child inserted meanwhile then fails the delete's foreign key, which
+// DeletePermissionSet reports as in use). The one exception is
+// LockProvisionedRoleExclusive.
 func (q queries) forUpdate() string {
 	if q.d.Name == "postgres" {
 		return " FOR NO KEY UPDATE"

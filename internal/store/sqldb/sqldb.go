@@ -29,6 +29,10 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// IsForeignKey reports whether err is a foreign-key violation.
 	IsForeignKey func(error) bool
+	// Constraint names the constraint a violation err failed ("" when the
+	// driver does not say, as SQLite's does not for foreign keys). Nil
+	// for a dialect that never names one.
+	Constraint func(error) string
 	// IsRetryable reports whether the transaction should be retried
 	// (serialization failure, deadlock, busy).
 	IsRetryable func(error) bool
@@ -293,7 +297,7 @@ func (db *DB) tx(ctx context.Context, fn func(q store.Queries) error) (err error
 	if db.wc != nil {
 		ex = cachedTx{tx: tx, c: db.wc, misses: &misses}
 	}
-	if err = fn(queries{ex: ex, d: db.d}); err != nil {
+	if err = fn(queries{ex: ex, d: db.d, inTx: true}); err != nil {
 		return err
 	}
 	var ticket commitTicket
@@ -334,6 +338,9 @@ type execer interface {
 type queries struct {
 	ex execer
 	d  *Dialect
+	// inTx is set in a transaction of DB.Tx (where a failed statement
+	// ends the PostgreSQL transaction unless a savepoint contains it).
+	inTx bool
 }
 
 var _ store.Queries = queries{}

@@ -215,6 +215,13 @@ func testAccess(t *testing.T, open Opener) {
 		ctx := t.Context()
 		ps := f.permissionSet(t, "Dev")
 		a := f.assignment(ps, f.a1, idc.PrincipalUser, f.u1)
+		// An assignment needs its pair's role: the permission set
+		// provisioned in the account.
+		if err := f.s.Tx(ctx, func(q store.Queries) error { _, err := q.CreateAssignment(ctx, a); return err }); !errors.Is(err, store.ErrReferenced) {
+			t.Errorf("CreateAssignment(not provisioned) = %v, want ErrReferenced", err)
+		}
+		f.provision(t, ps, f.a1)
+		f.provision(t, ps, f.a2)
 		var created bool
 		mustTx(t, f.s, "CreateAssignment", func(q store.Queries) (err error) { created, err = q.CreateAssignment(ctx, a); return err })
 		if !created {
@@ -321,6 +328,20 @@ func testAccess(t *testing.T, open Opener) {
 		}
 		if has, _ := f.s.HasAssignments(ctx, ps.ARN, f.a1); has || recorded(o) {
 			t.Fatalf("not provisioned: assignment %v, status %v written; want neither", has, recorded(o))
+		}
+		// In a transaction too, and the transaction goes on: a write after
+		// it commits (on PostgreSQL the refused statement is contained in a
+		// savepoint).
+		after := status(a)
+		after.RequestID = idc.NewResourceID("req")
+		mustTx(t, f.s, "CreateAssignmentIfProvisioned in Tx", func(q store.Queries) error {
+			if done, err := q.CreateAssignmentIfProvisioned(ctx, a, o); done || err != nil {
+				return fmt.Errorf("not provisioned, in Tx: = %v, %v; want false, nil", done, err)
+			}
+			return q.CreateOperationStatus(ctx, after)
+		})
+		if has, _ := f.s.HasAssignments(ctx, ps.ARN, f.a1); has || recorded(o) || !recorded(after) {
+			t.Fatalf("not provisioned, in Tx: assignment %v, status %v written, next status %v; want only the next", has, recorded(o), recorded(after))
 		}
 		f.provision(t, ps, f.a1)
 		for _, what := range []string{"new", "existing"} {
@@ -573,17 +594,18 @@ func testAccess(t *testing.T, open Opener) {
 		t.Parallel()
 		f := newAccessFixture(t, open)
 		ctx := t.Context()
-		dev, ops, unprov := f.permissionSet(t, "Dev"), f.permissionSet(t, "Ops"), f.permissionSet(t, "Unprovisioned")
+		dev, ops, audit := f.permissionSet(t, "Dev"), f.permissionSet(t, "Ops"), f.permissionSet(t, "Audit")
 		f.provision(t, dev, f.a1)
 		f.provision(t, dev, f.a2)
 		f.provision(t, ops, f.a1)
+		f.provision(t, audit, f.a1)
 		mustTx(t, f.s, "assign", func(q store.Queries) error {
 			for _, x := range []*idc.Assignment{
-				f.assignment(dev, f.a1, idc.PrincipalUser, f.u2),    // direct
-				f.assignment(dev, f.a1, idc.PrincipalGroup, f.g),    // and through the group: once
-				f.assignment(dev, f.a2, idc.PrincipalGroup, f.g),    // group only
-				f.assignment(ops, f.a1, idc.PrincipalUser, f.u1),    // someone else
-				f.assignment(unprov, f.a1, idc.PrincipalUser, f.u2), // the store does not check provisioning
+				f.assignment(dev, f.a1, idc.PrincipalUser, f.u2),   // direct
+				f.assignment(dev, f.a1, idc.PrincipalGroup, f.g),   // and through the group: once
+				f.assignment(dev, f.a2, idc.PrincipalGroup, f.g),   // group only
+				f.assignment(ops, f.a1, idc.PrincipalUser, f.u1),   // someone else
+				f.assignment(audit, f.a1, idc.PrincipalUser, f.u2), // direct, a second set
 			} {
 				if _, err := q.CreateAssignment(ctx, x); err != nil {
 					return err
@@ -605,7 +627,7 @@ func testAccess(t *testing.T, open Opener) {
 			slices.Sort(out)
 			return out
 		}
-		want := []string{f.a1 + " Dev PT1H v1", f.a1 + " Unprovisioned PT1H v1", f.a2 + " Dev PT1H v1"}
+		want := []string{f.a1 + " Dev PT1H v1", f.a1 + " Audit PT1H v1", f.a2 + " Dev PT1H v1"}
 		slices.Sort(want)
 		if d := cmp.Diff(want, ents(f.u2)); d != "" {
 			t.Errorf("Entitlements(u2) (-want +got):\n%s", d)
@@ -623,7 +645,7 @@ func testAccess(t *testing.T, open Opener) {
 			want          bool
 		}{
 			{f.u2, f.a1, dev, true}, {f.u2, f.a2, dev, true}, {f.u2, f.a1, ops, false},
-			{f.u1, f.a1, ops, true}, {f.u1, f.a2, dev, false}, {f.u2, f.a1, unprov, true},
+			{f.u1, f.a1, ops, true}, {f.u1, f.a2, dev, false}, {f.u2, f.a1, audit, true},
 		} {
 			if got := may(c.user, c.account, c.ps); got != c.want {
 				t.Errorf("MayUse(%s, %s, %s) = %v, want %v", c.user, c.account, c.ps.Name, got, c.want)
@@ -635,7 +657,7 @@ func testAccess(t *testing.T, open Opener) {
 			t.Fatal(err)
 		}
 		mustTx(t, f.s, "DeleteMembership", func(q store.Queries) error { return q.DeleteMembership(ctx, f.inst.IdentityStoreID, m.MembershipID) })
-		want = []string{f.a1 + " Dev PT1H v1", f.a1 + " Unprovisioned PT1H v1"}
+		want = []string{f.a1 + " Dev PT1H v1", f.a1 + " Audit PT1H v1"}
 		slices.Sort(want)
 		if d := cmp.Diff(want, ents(f.u2)); d != "" {
 			t.Errorf("Entitlements(u2) after leaving the group (-want +got):\n%s", d)

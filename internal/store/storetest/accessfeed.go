@@ -113,10 +113,13 @@ func testAccessFeed(t *testing.T, open Opener) {
 		check("nothing changed", false)
 
 		dev, ops := f.permissionSet(t, "Dev"), f.permissionSet(t, "Ops")
+		f.provision(t, dev, f.a1)
+		f.provision(t, ops, f.a1)
+		f.provision(t, ops, f.a2)
 		mustTx(t, f.s, "assign", func(q store.Queries) error {
 			for _, a := range []*idc.Assignment{
 				f.assignment(dev, f.a1, idc.PrincipalUser, f.u1),
-				f.assignment(dev, f.a2, idc.PrincipalGroup, f.g),
+				f.assignment(ops, f.a2, idc.PrincipalGroup, f.g),
 				f.assignment(ops, f.a1, idc.PrincipalGroup, f.g),
 			} {
 				if _, err := q.CreateAssignment(ctx, a); err != nil {
