@@ -112,7 +112,10 @@ type Access interface {
 	// CreateAssignment inserts an assignment and reports whether it was new
 	// (an existing identical assignment is kept and false returned).
 	// ErrReferenced: the permission set, account or principal does not
-	// exist in the assignment's instance and identity store.
+	// exist in the assignment's instance and identity store, or (on
+	// PostgreSQL, whose foreign key checks the permission set through the
+	// pair's role) the permission set is not provisioned in the account.
+	// Callers provision first, as the access service does.
 	CreateAssignment(ctx context.Context, a *idc.Assignment) (bool, error)
 	// CreateAssignmentIfProvisioned does CreateAssignment and
 	// CreateOperationStatus(s) if the assignment's permission set is

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
-	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -115,23 +114,6 @@ func code(err error) int {
 	return 0
 }
 
-// triggerForeignKey begins the message of a trigger that enforces a
-// foreign key SQLite cannot declare without rebuilding its table
-// (migration 0020).
-const triggerForeignKey = "FOREIGN KEY constraint failed: "
-
-// isForeignKey reports whether err is a foreign-key violation: SQLite's
-// own, or one that a trigger raised in its words.
-func isForeignKey(err error) bool {
-	switch code(err) {
-	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return true
-	case sqlite3.SQLITE_CONSTRAINT_TRIGGER:
-		return strings.Contains(err.Error(), triggerForeignKey)
-	}
-	return false
-}
-
 // Dialect returns the SQLite dialect.
 func Dialect() *sqldb.Dialect {
 	return &sqldb.Dialect{
@@ -140,7 +122,7 @@ func Dialect() *sqldb.Dialect {
 			c := code(err)
 			return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 		},
-		IsForeignKey: isForeignKey,
+		IsForeignKey: func(err error) bool { return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY },
 		IsRetryable: func(err error) bool {
 			c := code(err) & 0xff
 			return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED

@@ -94,11 +94,6 @@ func TestAssignmentPrincipalCheck(t *testing.T) {
 	// No foreign_keys pragma on the raw connection: only the principal's
 	// shape is under test here.
 	_, raw := openWithRaw(t)
-	// The pair's role (migration 0020's trigger wants one).
-	if _, err := raw.ExecContext(ctx, `INSERT INTO access_provisioned (permission_set_arn, account_id, instance_arn, role_name, version,
-		session_seconds, provisioned_at) VALUES ('ps', '111111111111', 'i', 'r', 1, 3600, 0)`); err != nil {
-		t.Fatal(err)
-	}
 	insert := func(typ, principal string, user, group any) error {
 		_, err := raw.ExecContext(ctx, `INSERT INTO access_assignments (account_id, permission_set_arn, principal_type, principal_id,
 			instance_arn, identity_store_id, user_id, group_id, created_at) VALUES ('111111111111', 'ps', $1, $2, 'i', 'd', $3, $4, 0)`,

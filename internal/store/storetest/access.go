@@ -215,10 +215,12 @@ func testAccess(t *testing.T, open Opener) {
 		ctx := t.Context()
 		ps := f.permissionSet(t, "Dev")
 		a := f.assignment(ps, f.a1, idc.PrincipalUser, f.u1)
-		// An assignment needs its pair's role: the permission set
-		// provisioned in the account.
-		if err := f.s.Tx(ctx, func(q store.Queries) error { _, err := q.CreateAssignment(ctx, a); return err }); !errors.Is(err, store.ErrReferenced) {
-			t.Errorf("CreateAssignment(not provisioned) = %v, want ErrReferenced", err)
+		// On PostgreSQL an assignment needs its pair's role (the
+		// permission set provisioned in the account) by foreign key.
+		if f.s.Backend() == "postgres" {
+			if err := f.s.Tx(ctx, func(q store.Queries) error { _, err := q.CreateAssignment(ctx, a); return err }); !errors.Is(err, store.ErrReferenced) {
+				t.Errorf("CreateAssignment(not provisioned) = %v, want ErrReferenced", err)
+			}
 		}
 		f.provision(t, ps, f.a1)
 		f.provision(t, ps, f.a2)
