@@ -25,7 +25,8 @@ const (
 // collector run as often as needed to stay under 1 GiB when the live heap is
 // large (for example an entitlement index of millions of assignments). An
 // idle server allocates nothing, so its resident size does not change.
-// cmd/idcenter and the load generators call it; tests do not.
+// cmd/idcenter and the load generators and HTTP benchmarks call it; tests
+// do not.
 func TuneGC() {
 	if os.Getenv(gcEnvPercent) == "" {
 		debug.SetGCPercent(gcPercent)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/idcenter/idcenter/internal/access/benchdata"
+	"github.com/idcenter/idcenter/internal/server"
 	"github.com/idcenter/idcenter/internal/store/postgres"
 	"github.com/idcenter/idcenter/internal/testenv"
 )
@@ -282,6 +284,12 @@ type benchStore struct {
 // DescribeAccountAssignmentCreationStatus shows SUCCEEDED sampled on every
 // 10th request.
 func BenchmarkSSOAdminHTTP(b *testing.B) {
+	// The garbage collector as `idcenter serve` sets it (GOGC=400, a 1 GiB
+	// soft limit), so that the figures are the deployed server's.
+	gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1)
+	debug.SetGCPercent(gc)
+	server.TuneGC()
+	b.Cleanup(func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) })
 	specs := []benchdata.Spec{smallSpec()}
 	if *large {
 		specs = append(specs, largeSpec())
