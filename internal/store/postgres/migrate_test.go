@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"context"
 	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/idcenter/idcenter/internal/store/postgres"
 	"github.com/idcenter/idcenter/internal/testenv"
@@ -50,5 +52,87 @@ func TestMigrationFailsWhole(t *testing.T) {
 	defer s.Close()
 	if err := raw.QueryRow(`SELECT to_regclass('oauth_clients') IS NOT NULL`).Scan(&clients); err != nil || !clients {
 		t.Errorf("oauth_clients after the retried migration: %v, %v", clients, err)
+	}
+}
+
+// TestMigrationRunsAgainAfterDeadlock: a migration that locks tables can
+// deadlock with a transaction of a replica of the previous version still
+// running during a rolling upgrade (migration 0020 locks the role table
+// first, the previous DeleteAccountAssignment read the permission set
+// first). When PostgreSQL rolls the migration back to break the cycle, it
+// runs again once the other transaction is through, and Open succeeds.
+func TestMigrationRunsAgainAfterDeadlock(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dsn := testenv.PostgresDSN(t)
+	s, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// Back to version 19, as a database of the previous version is.
+	for _, stmt := range []string{
+		`ALTER TABLE access_assignments DROP CONSTRAINT access_assignments_provisioned,
+			ADD CONSTRAINT access_assignments_permission_set_arn_fkey FOREIGN KEY (permission_set_arn) REFERENCES access_permission_sets (permission_set_arn)`,
+		`CREATE INDEX access_assignments_permission_set ON access_assignments (permission_set_arn, account_id)`,
+		`DELETE FROM schema_migrations WHERE version >= 20`,
+	} {
+		if _, err := raw.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The old replica's transaction reads the permission sets, ...
+	old, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = old.Rollback() }()
+	if _, err := old.ExecContext(ctx, `SELECT 1 FROM access_permission_sets LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	go func() {
+		s, err := postgres.Open(context.WithoutCancel(ctx), dsn)
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	// ... the migration takes the role table and waits for the permission
+	// sets, ...
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE access_provisioned%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the migration never waited for the permission sets")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// ... and the old transaction then wants the role table: a cycle, which
+	// PostgreSQL breaks after deadlock_timeout by rolling one of them back.
+	if _, err := old.ExecContext(ctx, `SELECT 1 FROM access_provisioned LIMIT 1`); err != nil {
+		t.Logf("the old transaction lost the deadlock: %v", err)
+	} else if err := old.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	_ = old.Rollback()
+	if err := <-opened; err != nil {
+		t.Fatalf("Open during the old transaction = %v; want the migration run again", err)
+	}
+	var v int
+	if err := raw.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v < 20 {
+		t.Errorf("schema version after Open = %d, %v; want at least 20", v, err)
 	}
 }

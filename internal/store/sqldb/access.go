@@ -54,7 +54,9 @@ func (q queries) RenameInstance(ctx context.Context, arn, name string) error {
 // DeleteInstance implements store.Access. Request statuses go after the
 // instance, by their own statement: on PostgreSQL they have no foreign key
 // to it (migration 0016), and a create that wrote one while the instance's
-// cascades waited for it has committed by then.
+// cascades waited for it has committed by then (a create waits for them
+// through its assignment's row or its keys: see
+// createAssignmentIfProvisionedPG).
 func (q queries) DeleteInstance(ctx context.Context, arn string) error {
 	if err := mustAffect(q.exec(ctx, `DELETE FROM instances WHERE instance_arn = $1`, arn)); err != nil {
 		return err
@@ -361,13 +363,22 @@ SELECT COUNT(*) FROM a`
 // lock on the role makes a deprovisioning of the pair, which locks the
 // role FOR UPDATE first, wait for the create, and the create wait for a
 // deprovisioning already under way; re-provisioning, which updates only
-// the role's version, does not conflict with it. An assignment that is
-// already there (ON CONFLICT) checks no key and its status records
-// success, as AWS's does.
+// the role's version, does not conflict with it.
+//
+// An assignment that is already there checks no key; its status records
+// success, as AWS's does. The DO UPDATE that updates nothing (WHERE false)
+// locks it instead, which DO NOTHING would not: the create then waits for
+// a transaction deleting it (DeleteAccountAssignment, or the cascades of
+// deleting its principal or its instance) and, once that has committed,
+// inserts it afresh and checks its keys. So a status is never written for
+// an assignment that a committed deletion had already removed, and
+// DeleteInstance, which deletes its statuses after its cascades, does not
+// miss one.
 const createAssignmentIfProvisionedPG = `WITH a AS (
 	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id, feed_written)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
-	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
+	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id)
+	DO UPDATE SET feed_written = access_assignments.feed_written WHERE false
 	RETURNING ` + assignmentFeedCols + `
 ), ` + feedAssignmentsInsertedPG + `
 INSERT INTO access_operations (` + operationCols + `)
@@ -628,9 +639,17 @@ func (q queries) LockProvisionedRole(ctx context.Context, psARN, accountID strin
 // LockProvisionedRoleExclusive implements store.Access. On PostgreSQL the
 // lock is FOR UPDATE, which conflicts with the KEY SHARE lock that a
 // create's foreign key to the role takes (createAssignmentIfProvisionedPG).
-// Only a deprovisioning takes it: it inserts no assignment after it, so a
-// create that has inserted its row and waits here for the role cannot
-// deadlock with it.
+// Only a deprovisioning takes it, and it inserts no assignment after it, so
+// a create that has inserted its row and waits for the role does not
+// deadlock with it alone. One cycle remains, through PostgreSQL's queue of
+// waiters for a row lock: while a deprovisioning holds the role, a
+// slow-path create S (which locks the role, then inserts) and a second
+// deprovisioning D queue on it, and a fast create C of the same assignment
+// as S inserts it and queues behind D; when the role is released S gets it,
+// D waits for S, C for D, and S's insert for C. PostgreSQL breaks it after
+// deadlock_timeout (1 s) and the rolled-back one runs again (all three
+// retry), so it costs that second, not an error. It takes concurrent
+// deletions and two creates of one assignment of one pair.
 func (q queries) LockProvisionedRoleExclusive(ctx context.Context, psARN, accountID string) error {
 	lock := ""
 	if q.d.Name == "postgres" {

@@ -2,12 +2,15 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed migrations/*.sql
@@ -131,34 +134,67 @@ func (db *DB) migrate(ctx context.Context) error {
 		if applied[m.version] {
 			continue
 		}
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migrate %s: %w", m.name, err)
-		}
-		// Another process may have applied it since we looked (SQLite has no
-		// advisory lock; its IMMEDIATE transaction is the serialisation point).
-		var done int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&done); err != nil {
-			_ = tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", m.name, err)
-		}
-		if done > 0 {
-			_ = tx.Rollback()
-			continue
-		}
-		for _, s := range statements(m.sql, db.d.Name) {
-			if _, err := tx.ExecContext(ctx, s); err != nil {
-				_ = tx.Rollback()
-				return fmt.Errorf("migrate %s: %w", m.name, err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, m.version, m.name, ms(db.now())); err != nil {
-			_ = tx.Rollback()
-			return fmt.Errorf("migrate %s: %w", m.name, err)
-		}
-		if err := tx.Commit(); err != nil {
+		if err := db.applyRetrying(ctx, conn, m); err != nil {
 			return fmt.Errorf("migrate %s: %w", m.name, err)
 		}
 	}
 	return nil
+}
+
+// migrationTries bounds how often a migration that lost a deadlock is run
+// again; the waits between tries double from 50 ms (≈ 6 s in all).
+const migrationTries = 8
+
+// applyRetrying applies m, running its transaction again when the
+// database rolled it back as a deadlock victim or a serialization failure.
+// A migration that locks tables waits for the transactions of replicas of
+// the previous version still running during a rolling upgrade, and those
+// take the same tables in other orders (migration 0020's own comment has
+// an example), so either side may be chosen to break a cycle; nothing of a
+// rolled-back migration has committed, so running it again is safe.
+func (db *DB) applyRetrying(ctx context.Context, conn *sql.Conn, m migration) error {
+	wait := 50 * time.Millisecond
+	for try := 1; ; try++ {
+		err := db.apply(ctx, conn, m)
+		if err == nil || try == migrationTries || !db.d.IsRetryable(err) {
+			return err
+		}
+		db.logger().Warn("migration rolled back; running it again", "migration", m.name, "try", try, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+// apply runs m and records it in one transaction, unless another process
+// applied it first.
+func (db *DB) apply(ctx context.Context, conn *sql.Conn, m migration) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	// Another process may have applied it since we looked (SQLite has no
+	// advisory lock; its IMMEDIATE transaction is the serialisation point).
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
+	for _, s := range statements(m.sql, db.d.Name) {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, m.version, m.name, ms(db.now())); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

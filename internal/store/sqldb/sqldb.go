@@ -95,13 +95,17 @@ func New(ctx context.Context, write, read *sql.DB, d *Dialect) (*DB, error) {
 		}
 	}
 	if d.Listen != nil {
-		log := d.Logger
-		if log == nil {
-			log = slog.Default()
-		}
-		db.reps = newReplicas(db, d.Listen, d.ReplicaLease, log)
+		db.reps = newReplicas(db, d.Listen, d.ReplicaLease, db.logger())
 	}
 	return db, nil
+}
+
+// logger is the dialect's Logger, or slog.Default().
+func (db *DB) logger() *slog.Logger {
+	if db.d.Logger != nil {
+		return db.d.Logger
+	}
+	return slog.Default()
 }
 
 var _ store.Store = (*DB)(nil)

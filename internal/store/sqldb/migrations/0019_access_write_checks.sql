@@ -30,7 +30,9 @@
 -- first, in the order idcenter's own writes take them (an assignment, then
 -- its feed entry), rather than one by one in the order of its statements:
 -- a replica of the previous version, still writing during a rolling
--- upgrade, then waits for it instead of deadlocking with it.
+-- upgrade, then mostly waits for it instead of deadlocking with it. (Not
+-- always: other transactions take these tables in other orders. Since
+-- migration 0020 a migration that loses a deadlock runs again.)
 --
 -- The feed's created_at index goes too, as it did on SQLite (migration
 -- 0015): only the hourly prune read it, and every change paid one more

@@ -34,11 +34,28 @@
 -- The constraint is NOT VALID: it holds for every row written from now on,
 -- and is not run over the rows already there (idcenter has always
 -- provisioned a pair before assigning it, but a failed validation over a
--- row typed by hand would stop the server from starting). Its tables are
--- locked first, in the order a create of the previous version takes them
--- (the role it read, then the assignment, then the permission set its key
--- checked), so that a replica of that version still writing during a
--- rolling upgrade waits for the migration instead of deadlocking with it.
+-- row typed by hand would stop the server from starting). Such a row, an
+-- assignment whose pair has no role, no longer keeps its permission set
+-- from being deleted; find them with
+--   SELECT * FROM access_assignments a WHERE NOT EXISTS (SELECT 1 FROM
+--   access_provisioned p WHERE p.permission_set_arn = a.permission_set_arn
+--   AND p.account_id = a.account_id)
+--
+-- The three tables are locked first, in one statement. No one order
+-- matches every writer of the previous version (its create took the role
+-- first and the permission set last; DeleteAccountAssignment, provisioning
+-- and DeletePermissionSet take the permission set first), so a replica of
+-- that version still writing during a rolling upgrade can deadlock with
+-- the migration. PostgreSQL then rolls one of the two back; if it is the
+-- migration, it runs again (applyRetrying in migrate.go).
+--
+-- During such an upgrade a DeleteAccountAssignment served by a replica of
+-- the previous version locks the role FOR NO KEY UPDATE, which does not
+-- keep out a create served by this version: if that create commits between
+-- the delete's count of the pair's assignments and its deletion of the
+-- role, the deletion fails on the new key and the request gets an internal
+-- error, with nothing changed (the SDKs retry it). Before, the same race
+-- left an assignment without its role.
 --
 -- SQLite keeps its schema. Its create checks the role in the status insert
 -- (createStatusIfProvisionedSQLite), and its one writer needs no row lock.
@@ -54,7 +71,7 @@ LOCK TABLE access_provisioned, access_assignments, access_permission_sets IN ACC
 ALTER TABLE access_assignments
   ADD CONSTRAINT access_assignments_provisioned FOREIGN KEY (permission_set_arn, account_id)
     REFERENCES access_provisioned (permission_set_arn, account_id) NOT VALID,
-  DROP CONSTRAINT access_assignments_permission_set_arn_fkey
+  DROP CONSTRAINT IF EXISTS access_assignments_permission_set_arn_fkey
 ;
 -- postgres
-DROP INDEX access_assignments_permission_set
+DROP INDEX IF EXISTS access_assignments_permission_set
