@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/idcenter/idcenter/internal/idc"
 	"github.com/idcenter/idcenter/internal/store"
 )
@@ -18,7 +16,7 @@ import (
 func TestAssignmentRoleKey(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	s, raw := openWithRaw(t)
+	s, _ := openWithRaw(t)
 	in, org, ps, users := assignmentFixture(t, s, "u0", "u1", "u2")
 	acct := org.ManagementAccountID
 	create := func(user string) (bool, error) {
@@ -76,43 +74,8 @@ func TestAssignmentRoleKey(t *testing.T) {
 		t.Fatal("the create's assignment is missing")
 	}
 
-	// A create of an assignment that is there already locks it until it
-	// commits, so a deletion of it (DeleteAccountAssignment, or the
-	// cascades of deleting its principal or instance) is ordered after the
-	// create's status, not between its check and its commit.
-	if done, err := create(users[1]); !done || err != nil {
-		t.Fatalf("create u1 = %v, %v", done, err)
-	}
-	conn, err := raw.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SET lock_timeout = '200ms'`); err != nil {
-		t.Fatal(err)
-	}
-	mustTx(t, s, "create u1 again", func(ctx context.Context, q store.Queries) error {
-		now := time.Now().UTC().Truncate(time.Millisecond)
-		a := &idc.Assignment{InstanceARN: in.InstanceARN, IdentityStoreID: in.IdentityStoreID, AccountID: acct, PermissionSetARN: ps.ARN,
-			PrincipalType: idc.PrincipalUser, PrincipalID: users[1], CreatedAt: now}
-		o := &idc.OperationStatus{RequestID: idc.UUID(), InstanceARN: in.InstanceARN, Kind: idc.OpCreateAssignment, Status: idc.StatusSucceeded,
-			AccountID: acct, PermissionSetARN: ps.ARN, PrincipalType: idc.PrincipalUser, PrincipalID: users[1], CreatedAt: now}
-		if done, err := q.CreateAssignmentIfProvisioned(ctx, a, o); !done || err != nil {
-			t.Errorf("create of an existing assignment = %v, %v; want true, nil", done, err)
-		}
-		_, err := conn.ExecContext(ctx, `DELETE FROM access_assignments WHERE account_id = $1 AND permission_set_arn = $2 AND principal_id = $3`, acct, ps.ARN, users[1])
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "55P03" {
-			t.Errorf("deleting the assignment while its create is uncommitted = %v; want it to wait (lock timeout, 55P03)", err)
-		}
-		return nil
-	})
-	mustTx(t, s, "delete u1", func(ctx context.Context, q store.Queries) error {
-		return q.DeleteAssignment(ctx, &idc.Assignment{AccountID: acct, PermissionSetARN: ps.ARN, PrincipalType: idc.PrincipalUser, PrincipalID: users[1]})
-	})
-
 	// A role with assignments cannot be deleted.
-	err = s.Tx(ctx, func(q store.Queries) error { return q.DeleteProvisionedRole(ctx, ps.ARN, acct) })
+	err := s.Tx(ctx, func(q store.Queries) error { return q.DeleteProvisionedRole(ctx, ps.ARN, acct) })
 	if !errors.Is(err, store.ErrReferenced) {
 		t.Fatalf("DeleteProvisionedRole(in use) = %v, want ErrReferenced", err)
 	}
