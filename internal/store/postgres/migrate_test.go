@@ -3,8 +3,11 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/idcenter/idcenter/internal/store/postgres"
 	"github.com/idcenter/idcenter/internal/testenv"
@@ -60,7 +63,9 @@ func TestMigrationFailsWhole(t *testing.T) {
 // running during a rolling upgrade (migration 0020 locks the role table
 // first, the previous DeleteAccountAssignment read the permission set
 // first). When PostgreSQL rolls the migration back to break the cycle, it
-// runs again once the other transaction is through, and Open succeeds.
+// runs again once the other transaction is through, and Open succeeds. The
+// database holds an assignment whose pair has no role, which 0020's key
+// (NOT VALID) leaves in place rather than failing the start.
 func TestMigrationRunsAgainAfterDeadlock(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -69,6 +74,7 @@ func TestMigrationRunsAgainAfterDeadlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	in, org, ps, users := assignmentFixture(t, s, "u")
 	s.Close()
 	raw, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -85,6 +91,19 @@ func TestMigrationRunsAgainAfterDeadlock(t *testing.T) {
 		if _, err := raw.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// An assignment, and then its pair's role gone: what version 19 allowed.
+	orphan := func() error {
+		_, err := raw.ExecContext(ctx, `INSERT INTO access_assignments (account_id, permission_set_arn, principal_type, principal_id,
+			instance_arn, identity_store_id, user_id, group_id, created_at) VALUES ($1, $2, 'USER', $3, $4, $5, $3, NULL, 0)`,
+			org.ManagementAccountID, ps.ARN, users[0], in.InstanceARN, in.IdentityStoreID)
+		return err
+	}
+	if err := orphan(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, `DELETE FROM access_provisioned WHERE permission_set_arn = $1`, ps.ARN); err != nil {
+		t.Fatal(err)
 	}
 	// The old replica's transaction reads the permission sets, ...
 	old, err := raw.BeginTx(ctx, nil)
@@ -134,5 +153,17 @@ func TestMigrationRunsAgainAfterDeadlock(t *testing.T) {
 	var v int
 	if err := raw.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil || v < 20 {
 		t.Errorf("schema version after Open = %d, %v; want at least 20", v, err)
+	}
+	var left int
+	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM access_assignments WHERE permission_set_arn = $1`, ps.ARN).Scan(&left); err != nil || left != 1 {
+		t.Errorf("assignments without a role after the migration: %d, %v; want the one kept", left, err)
+	}
+	// New rows are held to the key.
+	if _, err := raw.ExecContext(ctx, `DELETE FROM access_assignments WHERE permission_set_arn = $1`, ps.ARN); err != nil {
+		t.Fatal(err)
+	}
+	var pgErr *pgconn.PgError
+	if err := orphan(); !errors.As(err, &pgErr) || pgErr.ConstraintName != "access_assignments_provisioned" {
+		t.Errorf("an assignment without a role after the migration = %v; want the role key's violation", err)
 	}
 }
