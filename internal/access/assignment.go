@@ -102,12 +102,12 @@ func accountReason(ctx context.Context, q store.Queries, id string) (string, err
 // process on SQLite): the insert's foreign keys check the principal, the
 // account and the permission set, the last through the pair's provisioned
 // role on PostgreSQL, whose key check holds the role against a concurrent
-// deprovisioning. Which instance a permission set belongs to never changes, so it is
-// checked against a memory of earlier answers (assignable); a permission
-// set deleted since fails the insert like any missing reference. Only a
-// first assignment of a pair reads the permission set to provision it, and
-// only a refused insert looks up which reference was missing, to word the
-// failure.
+// deprovisioning. Which instance a permission set belongs to never
+// changes, so it is checked against a memory of earlier answers
+// (assignable); a permission set deleted since fails the insert like any
+// missing reference. Only a first assignment of a pair reads the
+// permission set to provision it, and only a refused insert looks up which
+// reference was missing, to word the failure.
 func (s *Service) CreateAssignment(ctx context.Context, in AssignmentInput) (*idc.OperationStatus, error) {
 	st := s.status(in, idc.OpCreateAssignment)
 	storeID, err := s.assignable(ctx, in.InstanceARN, in.PermissionSetARN)

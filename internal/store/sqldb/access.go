@@ -345,14 +345,19 @@ const (
 )`
 )
 
-// createAssignmentPG inserts an assignment and its feed entry, and returns
-// how many it inserted (0: it was there already).
-const createAssignmentPG = `WITH a AS (
+// insertAssignmentPG is a WITH clause a that inserts an assignment
+// ($1–$9: assignmentCols, user_id, group_id) unless it is there already,
+// returning what its feed entry needs.
+const insertAssignmentPG = `a AS (
 	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id, feed_written)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
 	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
 	RETURNING ` + assignmentFeedCols + `
-), ` + feedAssignmentsInsertedPG + `
+)`
+
+// createAssignmentPG inserts an assignment and its feed entry, and returns
+// how many it inserted (0: it was there already).
+const createAssignmentPG = `WITH ` + insertAssignmentPG + `, ` + feedAssignmentsInsertedPG + `
 SELECT COUNT(*) FROM a`
 
 // createAssignmentIfProvisionedPG inserts an assignment, its feed entry
@@ -374,12 +379,7 @@ SELECT COUNT(*) FROM a`
 // such a deletion simply comes after the create, except that a
 // DeleteInstance whose status cleanup runs in that window leaves the
 // create's status behind, readable by its request id alone.)
-const createAssignmentIfProvisionedPG = `WITH a AS (
-	INSERT INTO access_assignments (` + assignmentCols + `, user_id, group_id, feed_written)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
-	ON CONFLICT (account_id, permission_set_arn, principal_type, principal_id) DO NOTHING
-	RETURNING ` + assignmentFeedCols + `
-), ` + feedAssignmentsInsertedPG + `
+const createAssignmentIfProvisionedPG = `WITH ` + insertAssignmentPG + `, ` + feedAssignmentsInsertedPG + `
 INSERT INTO access_operations (` + operationCols + `)
 VALUES ($10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
 
