@@ -355,8 +355,20 @@ func testAccess(t *testing.T, open Opener) {
 				t.Errorf("%s: status not recorded", what)
 			}
 		}
-		if n := len(orgPageAll(t, func(p store.Page) ([]*idc.Assignment, error) { return f.s.ListAssignments(ctx, f.a1, ps.ARN, p) }, store.AssignmentCursor)); n != 1 {
-			t.Errorf("%d assignments, want 1", n)
+		// In a transaction, with a write after it that commits with it.
+		second := f.assignment(ps, f.a1, idc.PrincipalUser, f.u2)
+		o2, next := status(second), status(second)
+		mustTx(t, f.s, "CreateAssignmentIfProvisioned in Tx", func(q store.Queries) error {
+			if done, err := q.CreateAssignmentIfProvisioned(ctx, second, o2); !done || err != nil {
+				return fmt.Errorf("provisioned, in Tx: = %v, %v; want true, nil", done, err)
+			}
+			return q.CreateOperationStatus(ctx, next)
+		})
+		if !recorded(o2) || !recorded(next) {
+			t.Errorf("provisioned, in Tx: statuses recorded %v, %v; want both", recorded(o2), recorded(next))
+		}
+		if n := len(orgPageAll(t, func(p store.Page) ([]*idc.Assignment, error) { return f.s.ListAssignments(ctx, f.a1, ps.ARN, p) }, store.AssignmentCursor)); n != 2 {
+			t.Errorf("%d assignments, want 2", n)
 		}
 		missing := f.assignment(ps, f.a1, idc.PrincipalGroup, idc.NewResourceID(f.inst.IdentityStoreID))
 		o = status(missing)
