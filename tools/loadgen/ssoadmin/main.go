@@ -1,0 +1,459 @@
+// Command ssoadmin measures CreateAccountAssignment against a running
+// server — the `idcenter serve` binary, as deployed, in its own process —
+// and prints one Markdown table row per run: requests, req/s, p50/p99
+// latency, the p99 until DescribeAccountAssignmentCreationStatus shows
+// SUCCEEDED, and the CPU each process spent per request.
+//
+//	eval "$(scripts/pg.sh start /tmp/pg)"
+//	idcenter serve -data-dir /tmp/idc -db "$IDCENTER_TEST_POSTGRES" &
+//	go run ./tools/loadgen/ssoadmin -url http://127.0.0.1:8080 \
+//	    -credentials /tmp/idc/admin-credentials -server-pid $! -pg-pid "$(head -1 /tmp/pg/data/postmaster.pid)"
+//
+// Setup goes through the admin APIs with the AWS SDK: an organization,
+// -accounts accounts, -permission-sets permission sets, -groups groups,
+// and one assignment of the first group to each of -pairs (account,
+// permission set) pairs, which provisions them. The measured requests then
+// assign the other groups to those pairs, each request a new assignment
+// (as a Terraform apply does), from -clients concurrent keep-alive
+// clients; every 10th also asks for its status, as a client that waits for
+// completion would. A second run on the same server needs a fresh one (or
+// -skip-setup with the same sizes and -offset past the first run's
+// requests). Every loop is bounded by -n and -max-duration.
+//
+// CPU per request comes from /proc: this process, the server (-server-pid)
+// and PostgreSQL (-pg-pid, the postmaster: its children's time, including
+// backends that have exited). Requests are signed with the SDK's SigV4
+// signer on plain net/http, as tools/loadgen does, so that on a small
+// machine the load generator leaves the cores to what it measures.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	satypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+)
+
+func main() {
+	var (
+		url       = flag.String("url", "http://127.0.0.1:8080", "server base URL")
+		credsFile = flag.String("credentials", "", "the server's admin-credentials file (profile idcenter-admin); default: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY")
+		clients   = flag.Int("clients", 4, "concurrent clients")
+		n         = flag.Int("n", 10000, "measured CreateAccountAssignment requests")
+		runs      = flag.Int("runs", 1, "measured runs, one after another, each of -n new assignments")
+		accounts  = flag.Int("accounts", 50, "accounts")
+		psets     = flag.Int("permission-sets", 50, "permission sets")
+		perAcct   = flag.Int("pairs-per-account", 10, "provisioned permission sets per account")
+		groups    = flag.Int("groups", 500, "groups")
+		maxDur    = flag.Duration("max-duration", 60*time.Second, "upper bound of each run")
+		serverPID = flag.Int("server-pid", 0, "the server's process id, for its CPU per request (0: not reported)")
+		pgPID     = flag.Int("pg-pid", 0, "the PostgreSQL postmaster's process id, for its CPU per request (0: not reported)")
+		label     = flag.String("label", "", "label of the rows")
+	)
+	flag.Parse()
+	if *groups < 2 || *accounts < 1 || *psets < *perAcct || *perAcct < 1 {
+		fail(errors.New("need -groups ≥ 2, -accounts ≥ 1 and -permission-sets ≥ -pairs-per-account ≥ 1"))
+	}
+	if *n*(*runs) > (*groups-1)*(*accounts)*(*perAcct) {
+		fail(fmt.Errorf("-n × -runs exceeds the %d new assignments the sizes allow", (*groups-1)*(*accounts)*(*perAcct)))
+	}
+	key, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if *credsFile != "" {
+		var err error
+		if key, secret, err = readCredentials(*credsFile); err != nil {
+			fail(err)
+		}
+	}
+	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}
+	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	base := strings.TrimSuffix(*url, "/")
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""), BaseEndpoint: aws.String(base), HTTPClient: hc}
+
+	ctx := context.Background()
+	t0 := time.Now()
+	w, err := setup(ctx, cfg, *accounts, *psets, *perAcct, *groups)
+	if err != nil {
+		fail(fmt.Errorf("setup: %w", err))
+	}
+	fmt.Fprintf(os.Stderr, "setup: %d accounts, %d permission sets, %d groups, %d provisioned pairs in %s\n",
+		*accounts, *psets, *groups, len(w.pairs), time.Since(t0).Round(time.Millisecond))
+
+	c := &client{url: base, creds: aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, signer: v4.NewSigner(), http: hc}
+	fmt.Printf("| %s (GOMAXPROCS %d) | clients | requests | req/s | p50 ms | p99 ms | done p99 ms | loadgen CPU µs/req | server CPU µs/req | PostgreSQL CPU µs/req | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+		*label, runtime.GOMAXPROCS(0))
+	for i := range *runs {
+		r := measure(ctx, c, w, i*(*n), *n, *clients, *maxDur, *serverPID, *pgPID)
+		if r.firstErr != nil {
+			fmt.Fprintln(os.Stderr, "first error:", r.firstErr)
+		}
+		fmt.Println(r.row(*label))
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "ssoadmin loadgen:", err)
+	os.Exit(1)
+}
+
+// readCredentials reads the key pair of profile idcenter-admin (or the
+// only profile) from a shared-credentials file.
+func readCredentials(path string) (key, secret string, err error) {
+	f, err := os.Open(filepath.Clean(path))
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "aws_access_key_id":
+			key = strings.TrimSpace(v)
+		case "aws_secret_access_key":
+			secret = strings.TrimSpace(v)
+		}
+	}
+	if key == "" || secret == "" {
+		return "", "", fmt.Errorf("%s: no aws_access_key_id / aws_secret_access_key", path)
+	}
+	return key, secret, sc.Err()
+}
+
+// world is what setup made.
+type world struct {
+	instance string
+	groups   []string
+	pairs    []pair // provisioned (account, permission set) pairs
+}
+
+type pair struct{ account, permissionSet string }
+
+func setup(ctx context.Context, cfg aws.Config, accounts, psets, perAcct, groups int) (*world, error) {
+	sa := ssoadmin.NewFromConfig(cfg)
+	in, err := sa.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
+	if err != nil || len(in.Instances) == 0 {
+		return nil, fmt.Errorf("list instances: %v (%d)", err, len(in.Instances))
+	}
+	w := &world{instance: *in.Instances[0].InstanceArn}
+	storeID := *in.Instances[0].IdentityStoreId
+
+	orgs := organizations.NewFromConfig(cfg)
+	if _, err := orgs.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll}); err != nil {
+		var exists *orgtypes.AlreadyInOrganizationException
+		if !errors.As(err, &exists) {
+			return nil, fmt.Errorf("create organization: %w", err)
+		}
+	}
+	tag := strconv.FormatInt(time.Now().UnixNano()%1e9, 36) // lets a second setup on one server use fresh names
+	var accts []string
+	for i := range accounts {
+		name := fmt.Sprintf("bench-%s-%03d", tag, i)
+		s, err := orgs.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(name), Email: aws.String(name + "@example.com")})
+		if err != nil {
+			return nil, fmt.Errorf("create account: %w", err)
+		}
+		for {
+			d, err := orgs.DescribeCreateAccountStatus(ctx, &organizations.DescribeCreateAccountStatusInput{CreateAccountRequestId: s.CreateAccountStatus.Id})
+			if err != nil {
+				return nil, fmt.Errorf("account status: %w", err)
+			}
+			if st := d.CreateAccountStatus; st.State == orgtypes.CreateAccountStateSucceeded {
+				accts = append(accts, *st.AccountId)
+				break
+			} else if st.State == orgtypes.CreateAccountStateFailed {
+				return nil, fmt.Errorf("create account %s: %s", name, st.FailureReason)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	var psARNs []string
+	for i := range psets {
+		ps, err := sa.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: aws.String(w.instance), Name: aws.String(fmt.Sprintf("Bench%s%03d", tag, i))})
+		if err != nil {
+			return nil, fmt.Errorf("create permission set: %w", err)
+		}
+		psARNs = append(psARNs, *ps.PermissionSet.PermissionSetArn)
+	}
+	is := identitystore.NewFromConfig(cfg)
+	for i := range groups {
+		g, err := is.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: aws.String(storeID), DisplayName: aws.String(fmt.Sprintf("bench-%s-%04d", tag, i))})
+		if err != nil {
+			return nil, fmt.Errorf("create group: %w", err)
+		}
+		w.groups = append(w.groups, *g.GroupId)
+	}
+	// Account i gets permission sets i, i+1, … (mod psets): the pairs spread
+	// over all permission sets. Assigning the first group provisions each.
+	for i, a := range accts {
+		for j := range perAcct {
+			p := pair{a, psARNs[(i+j)%len(psARNs)]}
+			st, err := sa.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: aws.String(w.instance),
+				PermissionSetArn: aws.String(p.permissionSet), TargetId: aws.String(a), TargetType: satypes.TargetTypeAwsAccount,
+				PrincipalType: satypes.PrincipalTypeGroup, PrincipalId: aws.String(w.groups[0])})
+			if err != nil {
+				return nil, fmt.Errorf("assign: %w", err)
+			}
+			if err := waitCreated(ctx, sa, w.instance, *st.AccountAssignmentCreationStatus.RequestId); err != nil {
+				return nil, err
+			}
+			w.pairs = append(w.pairs, p)
+		}
+	}
+	return w, nil
+}
+
+func waitCreated(ctx context.Context, sa *ssoadmin.Client, instance, id string) error {
+	for {
+		d, err := sa.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
+			InstanceArn: aws.String(instance), AccountAssignmentCreationRequestId: aws.String(id)})
+		if err != nil {
+			return fmt.Errorf("creation status: %w", err)
+		}
+		switch st := d.AccountAssignmentCreationStatus; st.Status {
+		case satypes.StatusValuesSucceeded:
+			return nil
+		case satypes.StatusValuesFailed:
+			return fmt.Errorf("assignment failed: %s", aws.ToString(st.FailureReason))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// client is a lean SigV4 JSON client (the SDK's signer, plain net/http).
+type client struct {
+	url    string
+	creds  aws.Credentials
+	signer *v4.Signer
+	http   *http.Client
+}
+
+func (c *client) call(ctx context.Context, op string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "SWBExternalService."+op)
+	sum := sha256.Sum256(b)
+	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), "sso", "us-east-1", time.Now()); err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, body)
+	}
+	return json.Unmarshal(body, out)
+}
+
+// run is one measured run.
+type run struct {
+	clients  int
+	lat      []time.Duration // each CreateAccountAssignment
+	done     []time.Duration // create + status, on every 10th request
+	elapsed  time.Duration
+	errs     int
+	firstErr error
+	// CPU time of this process, the server and PostgreSQL over the run;
+	// negative when not measured.
+	self, server, pg time.Duration
+}
+
+func (r *run) row(label string) string {
+	per := func(d time.Duration) string {
+		if d < 0 {
+			return "–"
+		}
+		return strconv.FormatInt(d.Microseconds()/int64(max(1, len(r.lat))), 10)
+	}
+	return fmt.Sprintf("| %s | %d | %d | %.0f | %.2f | %.2f | %.2f | %s | %s | %s | %d |", label, r.clients, len(r.lat),
+		float64(len(r.lat))/r.elapsed.Seconds(), ms(pct(r.lat, 0.50)), ms(pct(r.lat, 0.99)), ms(pct(r.done, 0.99)),
+		per(r.self), per(r.server), per(r.pg), r.errs)
+}
+
+// measure sends requests first … first+n-1 from `clients` workers. Request
+// i assigns group 1 + i mod (groups-1) to pair (i / (groups-1)) mod pairs:
+// distinct for every i below (groups-1) × pairs.
+func measure(ctx context.Context, c *client, w *world, first, n, clients int, maxDur time.Duration, serverPID, pgPID int) *run {
+	ctx, cancel := context.WithTimeout(ctx, maxDur)
+	defer cancel()
+	others := len(w.groups) - 1
+	var next atomic.Int64
+	next.Store(int64(first))
+	var mu sync.Mutex
+	r := &run{clients: clients, server: -1, pg: -1}
+	cpu0, srv0, pg0 := selfCPU(), procCPU(serverPID, false), procCPU(pgPID, true)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			var l, d []time.Duration
+			e := 0
+			var fe error
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= first+n {
+					break
+				}
+				g, p := w.groups[1+i%others], w.pairs[(i/others)%len(w.pairs)]
+				var out struct {
+					AccountAssignmentCreationStatus struct{ RequestId, Status string }
+				}
+				t0 := time.Now()
+				err := c.call(ctx, "CreateAccountAssignment", map[string]any{"InstanceArn": w.instance, "TargetId": p.account,
+					"TargetType": "AWS_ACCOUNT", "PermissionSetArn": p.permissionSet, "PrincipalType": "GROUP", "PrincipalId": g}, &out)
+				l = append(l, time.Since(t0))
+				if err == nil && i%10 == 0 {
+					var st struct {
+						AccountAssignmentCreationStatus struct{ Status, FailureReason string }
+					}
+					err = c.call(ctx, "DescribeAccountAssignmentCreationStatus", map[string]any{"InstanceArn": w.instance,
+						"AccountAssignmentCreationRequestId": out.AccountAssignmentCreationStatus.RequestId}, &st)
+					if err == nil && st.AccountAssignmentCreationStatus.Status != "SUCCEEDED" {
+						err = fmt.Errorf("status %+v", st.AccountAssignmentCreationStatus)
+					}
+					if err == nil {
+						d = append(d, time.Since(t0))
+					}
+				}
+				if err != nil {
+					e++
+					if fe == nil {
+						fe = err
+					}
+				}
+			}
+			mu.Lock()
+			r.lat, r.done, r.errs = append(r.lat, l...), append(r.done, d...), r.errs+e
+			if r.firstErr == nil {
+				r.firstErr = fe
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	r.elapsed = time.Since(start)
+	r.self = selfCPU() - cpu0
+	if serverPID != 0 {
+		r.server = procCPU(serverPID, false) - srv0
+	}
+	if pgPID != 0 {
+		r.pg = procCPU(pgPID, true) - pg0
+	}
+	return r
+}
+
+func pct(l []time.Duration, p float64) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	slices.Sort(l)
+	return l[min(len(l)-1, int(p*float64(len(l))))]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// clockTick is USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+func selfCPU() time.Duration { return procCPU(os.Getpid(), false) }
+
+// procCPU returns a process's user+system CPU time; with children, also
+// that of its live children and of those it has reaped (a postmaster's
+// backends). 0 when /proc cannot say.
+func procCPU(pid int, children bool) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	f := statFields(pid)
+	if len(f) < 17 {
+		return 0
+	}
+	ticks := atoi(f[13]) + atoi(f[14])
+	if children {
+		ticks += atoi(f[15]) + atoi(f[16])
+		for _, c := range childPIDs(pid) {
+			if cf := statFields(c); len(cf) >= 15 {
+				ticks += atoi(cf[13]) + atoi(cf[14])
+			}
+		}
+	}
+	return time.Duration(ticks) * clockTick
+}
+
+// statFields returns /proc/<pid>/stat split into fields (nil if it cannot
+// be read).
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	return parseStat(string(b))
+}
+
+// parseStat splits a /proc/<pid>/stat line into fields, the command name,
+// which may hold spaces and parentheses, as one.
+func parseStat(s string) []string {
+	open, close := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 1 || close < open {
+		return nil
+	}
+	return append([]string{s[:open-1], s[open+1 : close]}, strings.Fields(s[close+1:])...)
+}
+
+func childPIDs(pid int) []int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		out = append(out, atoi(f))
+	}
+	return out
+}
+
+func atoi(s string) int {
+	v, _ := strconv.Atoi(s)
+	return v
+}

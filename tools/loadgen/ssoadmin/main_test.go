@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+
+	"github.com/idcenter/idcenter/internal/testenv"
+)
+
+// TestLoadgen runs the tool's setup and a small measured run against the
+// real server on each backend, and checks that every request it sent
+// created a new assignment that the server still lists afterwards.
+func TestLoadgen(t *testing.T) {
+	testenv.Backends(t, func(t *testing.T, env *testenv.Env) {
+		ctx := context.Background()
+		w, err := setup(ctx, env.AWSConfig, 3, 4, 2, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.pairs) != 6 || len(w.groups) != 5 {
+			t.Fatalf("setup made %d pairs and %d groups, want 6 and 5", len(w.pairs), len(w.groups))
+		}
+		c := &client{url: env.URL, creds: aws.Credentials{AccessKeyID: env.AdminKeyID, SecretAccessKey: env.AdminSecret},
+			signer: v4.NewSigner(), http: env.AWSConfig.HTTPClient.(*http.Client)}
+		// 24 = (5-1) groups × 6 pairs: every combination once, over two runs.
+		// Every 10th request (0, 10 in the first run, 20 in the second) also
+		// waits for its status.
+		for i, first := range []int{0, 12} {
+			r := measure(ctx, c, w, first, 12, 3, time.Minute, os.Getpid(), 0)
+			if want := 2 - i; r.errs != 0 || len(r.lat) != 12 || len(r.done) != want {
+				t.Fatalf("run %d: %d errors (first: %v), %d requests, %d completions; want 0, 12, %d", i, r.errs, r.firstErr, len(r.lat), len(r.done), want)
+			}
+			if r.server < 0 || r.pg >= 0 {
+				t.Errorf("run %d: server CPU %v, PostgreSQL CPU %v; want measured and not measured", i, r.server, r.pg)
+			}
+		}
+		sa := ssoadmin.NewFromConfig(env.AWSConfig)
+		total := 0
+		for _, p := range w.pairs {
+			pg := ssoadmin.NewListAccountAssignmentsPaginator(sa, &ssoadmin.ListAccountAssignmentsInput{InstanceArn: aws.String(w.instance),
+				AccountId: aws.String(p.account), PermissionSetArn: aws.String(p.permissionSet)})
+			for pg.HasMorePages() {
+				out, err := pg.NextPage(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				total += len(out.AccountAssignments)
+			}
+		}
+		// Each pair: the provisioning group plus the 4 others.
+		if total != 6*5 {
+			t.Errorf("%d assignments listed, want %d", total, 6*5)
+		}
+	})
+}
+
+func TestReadCredentials(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "admin-credentials")
+	if err := os.WriteFile(p, []byte("[idcenter-admin]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key=s3cr/et+key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, s, err := readCredentials(p)
+	if err != nil || k != "AKIAEXAMPLE" || s != "s3cr/et+key" {
+		t.Errorf("readCredentials = %q, %q, %v", k, s, err)
+	}
+	if err := os.WriteFile(p, []byte("[idcenter-admin]\naws_access_key_id = AKIAEXAMPLE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := readCredentials(p); err == nil {
+		t.Error("readCredentials without a secret: no error")
+	}
+}
+
+// TestStatFields checks the parsing of /proc/<pid>/stat, whose command
+// name may hold spaces and parentheses.
+func TestStatFields(t *testing.T) {
+	f := parseStat("4242 (post (gres) x) S 1 4242 4242 0 -1 4194560 90 0 0 0 7 3 11 13 20 0 1\n")
+	if len(f) != 20 || f[0] != "4242" || f[1] != "post (gres) x" || f[2] != "S" || f[13] != "7" || f[16] != "13" {
+		t.Fatalf("parseStat = %q", f)
+	}
+	if parseStat("garbage") != nil {
+		t.Error("parseStat(garbage) is not nil")
+	}
+	if f := statFields(os.Getpid()); len(f) < 17 || f[0] != strconv.Itoa(os.Getpid()) {
+		t.Fatalf("statFields(self) = %q", f)
+	}
+	if procCPU(-1, true) != 0 {
+		t.Error("procCPU(-1) != 0")
+	}
+}
