@@ -126,19 +126,33 @@ var clients = flag.Int("clients", 4, "concurrent clients of the HTTP benchmarks"
 // µs per request. On PostgreSQL it also reports the CPU µs per request of
 // the database server's processes (pg-cpu-us/op), which share the machine
 // but not the process: cpu-us/op alone would leave out most of a write's
-// cost.
+// cost; the bytes of log written per request (wal-B/op); requests per sync
+// of the log (ops/wal-sync) and the mean time of a sync (wal-sync-us) —
+// each acknowledged write waits for one; and, with -pg-waits, pg-busy and
+// pg-wal-wait-% (samplePGWaits).
 func measure(b *testing.B, s benchStore, body func(pb *testing.PB)) {
 	runtime.GC() // not the garbage of generating the stores
 	b.ResetTimer()
 	cpu := cpuTime(b)
 	pg := pgServerCPU(s.pgPID)
-	wal := walLSN(b, s.dsn)
+	wal := readWAL(b, s.dsn)
+	stopWaits := samplePGWaits(b, s.dsn)
 	procs := runtime.GOMAXPROCS(0)
 	b.SetParallelism(max(1, (*clients+procs-1)/procs))
 	b.RunParallel(body)
+	if busy, walShare := stopWaits(); busy >= 0 {
+		b.ReportMetric(busy, "pg-busy")
+		b.ReportMetric(100*walShare, "pg-wal-wait-%")
+	}
 	if s.dsn != "" {
-		w2 := walLSN(b, s.dsn)
-		b.ReportMetric(float64(w2-wal)/float64(b.N), "wal-B/op")
+		w2 := readWAL(b, s.dsn)
+		b.ReportMetric(float64(w2.lsn-wal.lsn)/float64(b.N), "wal-B/op")
+		if n := w2.syncs - wal.syncs; n > 0 {
+			b.ReportMetric(float64(b.N)/float64(n), "ops/wal-sync")
+			if d := w2.syncTime - wal.syncTime; d > 0 {
+				b.ReportMetric(float64(d.Microseconds())/float64(n), "wal-sync-us")
+			}
+		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	b.ReportMetric(float64((cpuTime(b)-cpu).Microseconds())/float64(b.N), "cpu-us/op")
@@ -168,23 +182,79 @@ func postmasterPID(dsn string) int {
 	return ppid
 }
 
-// walLSN returns PostgreSQL's current WAL insert position in bytes (0 on
-// SQLite): what a run wrote to the log, a measure of its write work that
-// the host's noise does not move.
-func walLSN(b *testing.B, dsn string) int64 {
+// walStats is PostgreSQL's log at one moment: the insert position in
+// bytes (what a run wrote to the log, a measure of its write work that the
+// host's noise does not move), and how many times the log was synced and
+// for how long (pg_stat_wal; the time only with track_wal_io_timing, which
+// scripts/pg.sh turns on). Zero on SQLite.
+type walStats struct {
+	lsn, syncs int64
+	syncTime   time.Duration
+}
+
+func readWAL(b *testing.B, dsn string) walStats {
+	var w walStats
 	if dsn == "" {
-		return 0
+		return w
 	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	var n int64
-	if err := db.QueryRow(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::BIGINT`).Scan(&n); err != nil {
-		b.Fatalf("WAL position: %v", err)
+	var ms float64
+	if err := db.QueryRow(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::BIGINT, wal_sync, wal_sync_time FROM pg_stat_wal`).Scan(&w.lsn, &w.syncs, &ms); err != nil {
+		b.Fatalf("WAL statistics: %v", err)
 	}
-	return n
+	w.syncTime = time.Duration(ms * float64(time.Millisecond))
+	return w
+}
+
+// pgWaits, with -pg-waits, samples what PostgreSQL's busy backends are
+// doing while a run goes on: stop it to get the mean number of backends
+// busy with a statement and the share of those samples waiting for the log
+// to be flushed (LWLock:WALWrite, another backend's flush under way, or
+// IO:WALSync, its own). By Little's law, busy backends ÷ req/s is the
+// time a request spends in PostgreSQL.
+var pgWaits = flag.Bool("pg-waits", false, "sample PostgreSQL's wait events during each run (about 200 queries/s)")
+
+func samplePGWaits(b *testing.B, dsn string) (stop func() (busy, walShare float64)) {
+	if !*pgWaits || dsn == "" {
+		return func() (float64, float64) { return -1, -1 }
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	var samples, active, wal int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var a, w int64
+			if err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE wait_event IN ('WALWrite', 'WALSync'))
+				FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()`).Scan(&a, &w); err != nil {
+				continue
+			}
+			samples, active, wal = samples+1, active+a, wal+w
+		}
+	})
+	return func() (float64, float64) {
+		close(done)
+		wg.Wait()
+		db.Close()
+		if samples == 0 || active == 0 {
+			return 0, 0
+		}
+		return float64(active) / float64(samples), float64(wal) / float64(active)
+	}
 }
 
 // settle brings a freshly generated PostgreSQL database to the state of
