@@ -26,8 +26,13 @@ start)
   ;;
 resume)
   port=$(cat "$dir/port")
+  # Log sync timing for the benchmarks (pg_stat_wal), where the version has it.
+  timing=""
+  if as_pg "$bin/postgres" --describe-config 2>/dev/null | grep '^track_wal_io_timing' >/dev/null; then
+    timing="-c track_wal_io_timing=on"
+  fi
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c track_wal_io_timing=on" start >/dev/null
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB $timing" start >/dev/null
   ;;
 stop)
   as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true

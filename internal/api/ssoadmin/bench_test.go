@@ -11,12 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -27,6 +24,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/idcenter/idcenter/internal/access/benchdata"
+	"github.com/idcenter/idcenter/internal/procstat"
 	"github.com/idcenter/idcenter/internal/server"
 	"github.com/idcenter/idcenter/internal/store/postgres"
 	"github.com/idcenter/idcenter/internal/testenv"
@@ -126,12 +124,19 @@ var clients = flag.Int("clients", 4, "concurrent clients of the HTTP benchmarks"
 // µs per request. On PostgreSQL it also reports the CPU µs per request of
 // the database server's processes (pg-cpu-us/op), which share the machine
 // but not the process: cpu-us/op alone would leave out most of a write's
-// cost; the bytes of log written per request (wal-B/op); requests per sync
-// of the log (ops/wal-sync) and the mean time of a sync (wal-sync-us) —
-// each acknowledged write waits for one; and, with -pg-waits, pg-busy and
-// pg-wal-wait-% (samplePGWaits).
+// cost; and the bytes of log written per request (wal-B/op). With
+// -pg-waits, a diagnostic mode, it also reports requests per sync of the
+// log (ops/wal-sync; the syncs of every process, the WAL writer's and the
+// checkpointer's included) and a sync's mean time (wal-sync-us), each
+// acknowledged write waiting for at least one, and pg-busy and
+// pg-wal-wait-% (samplePGWaits); it waits 11 s before and after the run
+// for the statistics to settle (quiesceStats), and its CPU figures include
+// the sampler's, so take those from runs without it.
 func measure(b *testing.B, s benchStore, body func(pb *testing.PB)) {
 	runtime.GC() // not the garbage of generating the stores
+	if *pgWaits && s.dsn != "" {
+		quiesceStats()
+	}
 	b.ResetTimer()
 	cpu := cpuTime(b)
 	pg := pgServerCPU(s.pgPID)
@@ -140,26 +145,39 @@ func measure(b *testing.B, s benchStore, body func(pb *testing.PB)) {
 	procs := runtime.GOMAXPROCS(0)
 	b.SetParallelism(max(1, (*clients+procs-1)/procs))
 	b.RunParallel(body)
-	if busy, walShare := stopWaits(); busy >= 0 {
+	b.StopTimer()
+	cpuUsed, pgUsed := cpuTime(b)-cpu, pgServerCPU(s.pgPID)-pg
+	busy, walShare := stopWaits()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	b.ReportMetric(float64(cpuUsed.Microseconds())/float64(b.N), "cpu-us/op")
+	if s.pgPID != 0 {
+		b.ReportMetric(float64(pgUsed.Microseconds())/float64(b.N), "pg-cpu-us/op")
+	}
+	if s.dsn == "" {
+		return
+	}
+	if busy >= 0 {
 		b.ReportMetric(busy, "pg-busy")
 		b.ReportMetric(100*walShare, "pg-wal-wait-%")
+		quiesceStats()
 	}
-	if s.dsn != "" {
-		w2 := readWAL(b, s.dsn)
-		b.ReportMetric(float64(w2.lsn-wal.lsn)/float64(b.N), "wal-B/op")
-		if n := w2.syncs - wal.syncs; n > 0 {
-			b.ReportMetric(float64(b.N)/float64(n), "ops/wal-sync")
-			if d := w2.syncTime - wal.syncTime; d > 0 {
-				b.ReportMetric(float64(d.Microseconds())/float64(n), "wal-sync-us")
-			}
+	w2 := readWAL(b, s.dsn)
+	b.ReportMetric(float64(w2.lsn-wal.lsn)/float64(b.N), "wal-B/op")
+	if n := w2.syncs - wal.syncs; *pgWaits && wal.statsOK && w2.statsOK && n > 0 {
+		b.ReportMetric(float64(b.N)/float64(n), "ops/wal-sync")
+		if d := w2.syncTime - wal.syncTime; d > 0 {
+			b.ReportMetric(float64(d.Microseconds())/float64(n), "wal-sync-us")
 		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-	b.ReportMetric(float64((cpuTime(b)-cpu).Microseconds())/float64(b.N), "cpu-us/op")
-	if s.pgPID != 0 {
-		b.ReportMetric(float64((pgServerCPU(s.pgPID)-pg).Microseconds())/float64(b.N), "pg-cpu-us/op")
-	}
 }
+
+// quiesceStats waits until PostgreSQL's backends have published their
+// statistics: a busy backend publishes at most once a second, and one
+// that has gone idle within a second of its last publication holds the
+// rest for up to 10 s (PGSTAT_MIN_INTERVAL, PGSTAT_IDLE_INTERVAL).
+// pg_stat_wal read sooner would leave out up to a second of each backend's
+// log syncs.
+func quiesceStats() { time.Sleep(11 * time.Second) }
 
 // postmasterPID returns the process id of the local PostgreSQL server
 // behind dsn (the parent of a backend), or 0 if it cannot be found, as when
@@ -174,22 +192,22 @@ func postmasterPID(dsn string) int {
 	if err := db.QueryRow(`SELECT pg_backend_pid()`).Scan(&backend); err != nil {
 		return 0
 	}
-	f := procStat(backend)
-	if f == nil {
+	st, ok := procstat.Read(backend)
+	if !ok {
 		return 0
 	}
-	ppid, _ := strconv.Atoi(f[1])
-	return ppid
+	return st.PPID
 }
 
 // walStats is PostgreSQL's log at one moment: the insert position in
 // bytes (what a run wrote to the log, a measure of its write work that the
 // host's noise does not move), and how many times the log was synced and
-// for how long (pg_stat_wal; the time only with track_wal_io_timing, which
-// scripts/pg.sh turns on). Zero on SQLite.
+// for how long (pg_stat_wal up to PostgreSQL 17, which has the time only
+// with track_wal_io_timing; scripts/pg.sh turns it on). Zero on SQLite.
 type walStats struct {
 	lsn, syncs int64
 	syncTime   time.Duration
+	statsOK    bool // the sync counters were read
 }
 
 func readWAL(b *testing.B, dsn string) walStats {
@@ -202,21 +220,25 @@ func readWAL(b *testing.B, dsn string) walStats {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	var ms float64
-	if err := db.QueryRow(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::BIGINT, wal_sync, wal_sync_time FROM pg_stat_wal`).Scan(&w.lsn, &w.syncs, &ms); err != nil {
-		b.Fatalf("WAL statistics: %v", err)
+	if err := db.QueryRow(`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::BIGINT`).Scan(&w.lsn); err != nil {
+		b.Fatalf("WAL position: %v", err)
 	}
-	w.syncTime = time.Duration(ms * float64(time.Millisecond))
+	// PostgreSQL 18 moved these counters to pg_stat_io; there the metrics
+	// are left out.
+	var ms float64
+	if err := db.QueryRow(`SELECT wal_sync, wal_sync_time FROM pg_stat_wal`).Scan(&w.syncs, &ms); err == nil {
+		w.syncTime, w.statsOK = time.Duration(ms*float64(time.Millisecond)), true
+	}
 	return w
 }
 
 // pgWaits, with -pg-waits, samples what PostgreSQL's busy backends are
 // doing while a run goes on: stop it to get the mean number of backends
 // busy with a statement and the share of those samples waiting for the log
-// to be flushed (LWLock:WALWrite, another backend's flush under way, or
-// IO:WALSync, its own). By Little's law, busy backends ÷ req/s is the
-// time a request spends in PostgreSQL.
-var pgWaits = flag.Bool("pg-waits", false, "sample PostgreSQL's wait events during each run (about 200 queries/s)")
+// to be flushed (LWLock:WALWrite, another backend's flush under way;
+// IO:WALWrite and IO:WALSync, its own write and sync). By Little's law,
+// busy backends ÷ req/s is the time a request spends in a statement.
+var pgWaits = flag.Bool("pg-waits", false, "diagnostic: sample PostgreSQL's wait events during each run (about 200 queries/s) and report log syncs")
 
 func samplePGWaits(b *testing.B, dsn string) (stop func() (busy, walShare float64)) {
 	if !*pgWaits || dsn == "" {
@@ -228,6 +250,7 @@ func samplePGWaits(b *testing.B, dsn string) (stop func() (busy, walShare float6
 	}
 	done := make(chan struct{})
 	var samples, active, wal int64
+	var firstErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		t := time.NewTicker(5 * time.Millisecond)
@@ -239,8 +262,13 @@ func samplePGWaits(b *testing.B, dsn string) (stop func() (busy, walShare float6
 			case <-t.C:
 			}
 			var a, w int64
-			if err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE wait_event IN ('WALWrite', 'WALSync'))
-				FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()`).Scan(&a, &w); err != nil {
+			err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE (wait_event_type, wait_event) IN
+				(('LWLock', 'WALWrite'), ('IO', 'WALWrite'), ('IO', 'WALSync')))
+				FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()`).Scan(&a, &w)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
 				continue
 			}
 			samples, active, wal = samples+1, active+a, wal+w
@@ -250,7 +278,11 @@ func samplePGWaits(b *testing.B, dsn string) (stop func() (busy, walShare float6
 		close(done)
 		wg.Wait()
 		db.Close()
-		if samples == 0 || active == 0 {
+		if samples == 0 {
+			b.Logf("no wait-event samples: %v", firstErr)
+			return -1, -1
+		}
+		if active == 0 {
 			return 0, 0
 		}
 		return float64(active) / float64(samples), float64(wal) / float64(active)
@@ -275,46 +307,12 @@ func settle(b *testing.B, dsn string) {
 	}
 }
 
-// procStat returns the fields of /proc/pid/stat after the command name
-// (so f[0] is the state, f[1] the parent's pid), or nil.
-func procStat(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 > len(b) {
-		return nil
-	}
-	return strings.Fields(string(b[i+2:]))
-}
-
-// pgServerCPU is the CPU time (user + system) of the server process pid
-// and of its children, the backends and background workers; 0 if pid is 0.
-// The clock tick is assumed to be 100 Hz, as on every Linux build we use.
+// pgServerCPU is the CPU time of the PostgreSQL server process pid and of
+// its children (backends and background workers), those still running and
+// those that have exited; 0 if pid is 0 or /proc cannot say.
 func pgServerCPU(pid int) time.Duration {
-	if pid == 0 {
-		return 0
-	}
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	var ticks int64
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		f := procStat(p)
-		if len(f) < 13 || (p != pid && f[1] != strconv.Itoa(pid)) {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		s, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + s
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond
+	d, _ := procstat.TreeCPU(pid)
+	return d
 }
 
 // smallSpec is the 10,000-assignment store. Like benchdata.Large it holds

@@ -11,20 +11,25 @@
 //
 // Setup goes through the admin APIs with the AWS SDK: an organization,
 // -accounts accounts, -permission-sets permission sets, -groups groups,
-// and one assignment of the first group to each of -pairs (account,
-// permission set) pairs, which provisions them. The measured requests then
-// assign the other groups to those pairs, each request a new assignment
-// (as a Terraform apply does), from -clients concurrent keep-alive
-// clients; every 10th also asks for its status, as a client that waits for
-// completion would. A second run on the same server needs a fresh one (or
-// -skip-setup with the same sizes and -offset past the first run's
-// requests). Every loop is bounded by -n and -max-duration.
+// and one assignment of the first group to each of the accounts ×
+// -pairs-per-account (account, permission set) pairs, which provisions
+// them. The measured requests then assign the other groups to those
+// pairs, each request a new assignment (as a Terraform apply makes), from
+// -clients concurrent keep-alive clients; consecutive requests go to
+// different pairs. Every 10th request also asks for its status, as a
+// client that waits for completion would. Each invocation adds its own
+// accounts, permission sets and groups (their names carry a fresh tag), so
+// the store grows by that much per invocation. Setup is bounded by
+// -setup-timeout, each measured run by -n requests and -max-duration.
 //
-// CPU per request comes from /proc: this process, the server (-server-pid)
-// and PostgreSQL (-pg-pid, the postmaster: its children's time, including
-// backends that have exited). Requests are signed with the SDK's SigV4
+// CPU per request comes from /proc (internal/procstat): this process, the
+// server (-server-pid; give the server's own pid, not a wrapper's such as
+// `go run`) and PostgreSQL (-pg-pid, the postmaster: its backends and
+// workers, running or exited). Requests are signed with the SDK's SigV4
 // signer on plain net/http, as tools/loadgen does, so that on a small
-// machine the load generator leaves the cores to what it measures.
+// machine the load generator leaves the cores to what it measures. Failed
+// requests are counted apart and make the command exit non-zero; the
+// figures are those of the successful ones.
 package main
 
 import (
@@ -58,6 +63,8 @@ import (
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	satypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/idcenter/idcenter/internal/procstat"
 )
 
 func main() {
@@ -72,6 +79,7 @@ func main() {
 		perAcct   = flag.Int("pairs-per-account", 10, "provisioned permission sets per account")
 		groups    = flag.Int("groups", 500, "groups")
 		maxDur    = flag.Duration("max-duration", 60*time.Second, "upper bound of each run")
+		setupMax  = flag.Duration("setup-timeout", 10*time.Minute, "upper bound of the setup")
 		serverPID = flag.Int("server-pid", 0, "the server's process id, for its CPU per request (0: not reported)")
 		pgPID     = flag.Int("pg-pid", 0, "the PostgreSQL postmaster's process id, for its CPU per request (0: not reported)")
 		label     = flag.String("label", "", "label of the rows")
@@ -95,9 +103,19 @@ func main() {
 	base := strings.TrimSuffix(*url, "/")
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""), BaseEndpoint: aws.String(base), HTTPClient: hc}
 
+	for _, p := range []struct {
+		flag string
+		pid  int
+	}{{"-server-pid", *serverPID}, {"-pg-pid", *pgPID}} {
+		if _, ok := procstat.Read(p.pid); p.pid != 0 && !ok {
+			fail(fmt.Errorf("%s %d: no such process (or no /proc)", p.flag, p.pid))
+		}
+	}
 	ctx := context.Background()
 	t0 := time.Now()
-	w, err := setup(ctx, cfg, *accounts, *psets, *perAcct, *groups)
+	sctx, cancel := context.WithTimeout(ctx, *setupMax)
+	w, err := setup(sctx, cfg, *accounts, *psets, *perAcct, *groups)
+	cancel()
 	if err != nil {
 		fail(fmt.Errorf("setup: %w", err))
 	}
@@ -107,12 +125,17 @@ func main() {
 	c := &client{url: base, creds: aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, signer: v4.NewSigner(), http: hc}
 	fmt.Printf("| %s (GOMAXPROCS %d) | clients | requests | req/s | p50 ms | p99 ms | done p99 ms | loadgen CPU µs/req | server CPU µs/req | PostgreSQL CPU µs/req | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
 		*label, runtime.GOMAXPROCS(0))
+	failed := false
 	for i := range *runs {
 		r := measure(ctx, c, w, i*(*n), *n, *clients, *maxDur, *serverPID, *pgPID)
-		if r.firstErr != nil {
-			fmt.Fprintln(os.Stderr, "first error:", r.firstErr)
+		if r.errs > 0 {
+			fmt.Fprintf(os.Stderr, "%d requests failed; the first: %v\n", r.errs, r.firstErr)
+			failed = true
 		}
 		fmt.Println(r.row(*label))
+	}
+	if failed {
+		os.Exit(1)
 	}
 }
 
@@ -121,31 +144,52 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// readCredentials reads the key pair of profile idcenter-admin (or the
-// only profile) from a shared-credentials file.
+// readCredentials reads the key pair of profile idcenter-admin, or of the
+// file's only profile, from a shared-credentials file.
 func readCredentials(path string) (key, secret string, err error) {
 	f, err := os.Open(filepath.Clean(path))
 	if err != nil {
 		return "", "", err
 	}
 	defer f.Close()
+	profiles := map[string]*[2]string{}
+	var order []string
+	cur := ""
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			cur = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line[1:len(line)-1]), "profile "))
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
 		if !ok {
 			continue
 		}
+		p := profiles[cur]
+		if p == nil {
+			p = new([2]string)
+			profiles[cur] = p
+			order = append(order, cur)
+		}
 		switch strings.TrimSpace(k) {
 		case "aws_access_key_id":
-			key = strings.TrimSpace(v)
+			p[0] = strings.TrimSpace(v)
 		case "aws_secret_access_key":
-			secret = strings.TrimSpace(v)
+			p[1] = strings.TrimSpace(v)
 		}
 	}
-	if key == "" || secret == "" {
-		return "", "", fmt.Errorf("%s: no aws_access_key_id / aws_secret_access_key", path)
+	if err := sc.Err(); err != nil {
+		return "", "", err
 	}
-	return key, secret, sc.Err()
+	p := profiles["idcenter-admin"]
+	if p == nil && len(order) == 1 {
+		p = profiles[order[0]]
+	}
+	if p == nil || p[0] == "" || p[1] == "" {
+		return "", "", fmt.Errorf("%s: no aws_access_key_id and aws_secret_access_key for profile idcenter-admin", path)
+	}
+	return p[0], p[1], nil
 }
 
 // world is what setup made.
@@ -160,8 +204,11 @@ type pair struct{ account, permissionSet string }
 func setup(ctx context.Context, cfg aws.Config, accounts, psets, perAcct, groups int) (*world, error) {
 	sa := ssoadmin.NewFromConfig(cfg)
 	in, err := sa.ListInstances(ctx, &ssoadmin.ListInstancesInput{})
-	if err != nil || len(in.Instances) == 0 {
-		return nil, fmt.Errorf("list instances: %v (%d)", err, len(in.Instances))
+	if err != nil {
+		return nil, fmt.Errorf("list instances: %w", err)
+	}
+	if len(in.Instances) == 0 {
+		return nil, errors.New("list instances: none")
 	}
 	w := &world{instance: *in.Instances[0].InstanceArn}
 	storeID := *in.Instances[0].IdentityStoreId
@@ -192,7 +239,9 @@ func setup(ctx context.Context, cfg aws.Config, accounts, psets, perAcct, groups
 			} else if st.State == orgtypes.CreateAccountStateFailed {
 				return nil, fmt.Errorf("create account %s: %s", name, st.FailureReason)
 			}
-			time.Sleep(100 * time.Millisecond)
+			if err := sleep(ctx, 100*time.Millisecond); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var psARNs []string
@@ -244,7 +293,20 @@ func waitCreated(ctx context.Context, sa *ssoadmin.Client, instance, id string) 
 		case satypes.StatusValuesFailed:
 			return fmt.Errorf("assignment failed: %s", aws.ToString(st.FailureReason))
 		}
-		time.Sleep(50 * time.Millisecond)
+		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -289,7 +351,7 @@ func (c *client) call(ctx context.Context, op string, in, out any) error {
 // run is one measured run.
 type run struct {
 	clients  int
-	lat      []time.Duration // each CreateAccountAssignment
+	lat      []time.Duration // each successful CreateAccountAssignment
 	done     []time.Duration // create + status, on every 10th request
 	elapsed  time.Duration
 	errs     int
@@ -312,8 +374,9 @@ func (r *run) row(label string) string {
 }
 
 // measure sends requests first … first+n-1 from `clients` workers. Request
-// i assigns group 1 + i mod (groups-1) to pair (i / (groups-1)) mod pairs:
-// distinct for every i below (groups-1) × pairs.
+// i assigns group 1 + (i / pairs) mod (groups-1) to pair i mod pairs:
+// distinct for every i below (groups-1) × pairs, and consecutive requests
+// go to different pairs, as in the in-process benchmark.
 func measure(ctx context.Context, c *client, w *world, first, n, clients int, maxDur time.Duration, serverPID, pgPID int) *run {
 	ctx, cancel := context.WithTimeout(ctx, maxDur)
 	defer cancel()
@@ -335,14 +398,16 @@ func measure(ctx context.Context, c *client, w *world, first, n, clients int, ma
 				if i >= first+n {
 					break
 				}
-				g, p := w.groups[1+i%others], w.pairs[(i/others)%len(w.pairs)]
+				p, g := w.pairs[i%len(w.pairs)], w.groups[1+(i/len(w.pairs))%others]
 				var out struct {
 					AccountAssignmentCreationStatus struct{ RequestId, Status string }
 				}
 				t0 := time.Now()
 				err := c.call(ctx, "CreateAccountAssignment", map[string]any{"InstanceArn": w.instance, "TargetId": p.account,
 					"TargetType": "AWS_ACCOUNT", "PermissionSetArn": p.permissionSet, "PrincipalType": "GROUP", "PrincipalId": g}, &out)
-				l = append(l, time.Since(t0))
+				if err == nil {
+					l = append(l, time.Since(t0))
+				}
 				if err == nil && i%10 == 0 {
 					var st struct {
 						AccountAssignmentCreationStatus struct{ Status, FailureReason string }
@@ -393,67 +458,21 @@ func pct(l []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// clockTick is USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
-const clockTick = 10 * time.Millisecond
+func selfCPU() time.Duration {
+	d, _ := procstat.CPU(os.Getpid())
+	return d
+}
 
-func selfCPU() time.Duration { return procCPU(os.Getpid(), false) }
-
-// procCPU returns a process's user+system CPU time; with children, also
-// that of its live children and of those it has reaped (a postmaster's
-// backends). 0 when /proc cannot say.
-func procCPU(pid int, children bool) time.Duration {
-	if pid <= 0 {
+// procCPU returns a process's CPU time, with tree also that of its
+// children (running or exited); 0 for pid 0.
+func procCPU(pid int, tree bool) time.Duration {
+	if pid == 0 {
 		return 0
 	}
-	f := statFields(pid)
-	if len(f) < 17 {
-		return 0
+	if tree {
+		d, _ := procstat.TreeCPU(pid)
+		return d
 	}
-	ticks := atoi(f[13]) + atoi(f[14])
-	if children {
-		ticks += atoi(f[15]) + atoi(f[16])
-		for _, c := range childPIDs(pid) {
-			if cf := statFields(c); len(cf) >= 15 {
-				ticks += atoi(cf[13]) + atoi(cf[14])
-			}
-		}
-	}
-	return time.Duration(ticks) * clockTick
-}
-
-// statFields returns /proc/<pid>/stat split into fields (nil if it cannot
-// be read).
-func statFields(pid int) []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil
-	}
-	return parseStat(string(b))
-}
-
-// parseStat splits a /proc/<pid>/stat line into fields, the command name,
-// which may hold spaces and parentheses, as one.
-func parseStat(s string) []string {
-	open, close := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if open < 1 || close < open {
-		return nil
-	}
-	return append([]string{s[:open-1], s[open+1 : close]}, strings.Fields(s[close+1:])...)
-}
-
-func childPIDs(pid int) []int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, f := range strings.Fields(string(b)) {
-		out = append(out, atoi(f))
-	}
-	return out
-}
-
-func atoi(s string) int {
-	v, _ := strconv.Atoi(s)
-	return v
+	d, _ := procstat.CPU(pid)
+	return d
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -39,7 +38,7 @@ func TestLoadgen(t *testing.T) {
 			if want := 2 - i; r.errs != 0 || len(r.lat) != 12 || len(r.done) != want {
 				t.Fatalf("run %d: %d errors (first: %v), %d requests, %d completions; want 0, 12, %d", i, r.errs, r.firstErr, len(r.lat), len(r.done), want)
 			}
-			if r.server < 0 || r.pg >= 0 {
+			if r.server < 0 || r.pg >= 0 || r.self < 0 {
 				t.Errorf("run %d: server CPU %v, PostgreSQL CPU %v; want measured and not measured", i, r.server, r.pg)
 			}
 		}
@@ -65,35 +64,26 @@ func TestLoadgen(t *testing.T) {
 
 func TestReadCredentials(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "admin-credentials")
-	if err := os.WriteFile(p, []byte("[idcenter-admin]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key=s3cr/et+key\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	k, s, err := readCredentials(p)
-	if err != nil || k != "AKIAEXAMPLE" || s != "s3cr/et+key" {
-		t.Errorf("readCredentials = %q, %q, %v", k, s, err)
-	}
-	if err := os.WriteFile(p, []byte("[idcenter-admin]\naws_access_key_id = AKIAEXAMPLE\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := readCredentials(p); err == nil {
-		t.Error("readCredentials without a secret: no error")
-	}
-}
-
-// TestStatFields checks the parsing of /proc/<pid>/stat, whose command
-// name may hold spaces and parentheses.
-func TestStatFields(t *testing.T) {
-	f := parseStat("4242 (post (gres) x) S 1 4242 4242 0 -1 4194560 90 0 0 0 7 3 11 13 20 0 1\n")
-	if len(f) != 20 || f[0] != "4242" || f[1] != "post (gres) x" || f[2] != "S" || f[13] != "7" || f[16] != "13" {
-		t.Fatalf("parseStat = %q", f)
-	}
-	if parseStat("garbage") != nil {
-		t.Error("parseStat(garbage) is not nil")
-	}
-	if f := statFields(os.Getpid()); len(f) < 17 || f[0] != strconv.Itoa(os.Getpid()) {
-		t.Fatalf("statFields(self) = %q", f)
-	}
-	if procCPU(-1, true) != 0 {
-		t.Error("procCPU(-1) != 0")
+	for _, c := range []struct{ file, key, secret string }{
+		{"[idcenter-admin]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key=s3cr/et+key\n", "AKIAEXAMPLE", "s3cr/et+key"},
+		// The idcenter-admin profile, not the last keys in the file.
+		{"[idcenter-admin]\naws_access_key_id=AKIAADMIN\naws_secret_access_key=a\n[other]\naws_access_key_id=AKIAOTHER\naws_secret_access_key=o\n", "AKIAADMIN", "a"},
+		// The only profile, whatever its name.
+		{"[default]\naws_access_key_id=AKIADEFAULT\naws_secret_access_key=d\n", "AKIADEFAULT", "d"},
+		// Errors: no secret; two profiles, neither idcenter-admin.
+		{"[idcenter-admin]\naws_access_key_id = AKIAEXAMPLE\n", "", ""},
+		{"[a]\naws_access_key_id=AKIAA\naws_secret_access_key=a\n[b]\naws_access_key_id=AKIAB\naws_secret_access_key=b\n", "", ""},
+	} {
+		if err := os.WriteFile(p, []byte(c.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k, s, err := readCredentials(p)
+		if c.key == "" {
+			if err == nil {
+				t.Errorf("readCredentials(%q) = %q, %q; want an error", c.file, k, s)
+			}
+		} else if err != nil || k != c.key || s != c.secret {
+			t.Errorf("readCredentials(%q) = %q, %q, %v; want %q, %q", c.file, k, s, err, c.key, c.secret)
+		}
 	}
 }
