@@ -33,6 +33,7 @@ var rules = []rule{
 	{"internal/keys", []string{"internal/"}, "keys is standard library only"},
 	{"internal/ratelimit", []string{"internal/"}, "ratelimit is standard library only"},
 	{"internal/procstat", []string{"internal/"}, "procstat is standard library only"},
+	{"internal/jsonclient", []string{"internal/"}, "jsonclient is the AWS SDK's signer and the standard library only"},
 	{"internal/awsproto", []string{"internal/api", "internal/server", "internal/store", "internal/directory", "internal/org", "internal/access"}, "the wire framework knows no service"},
 	{"internal/api/", []string{"internal/server", "internal/store/sqlite", "internal/store/postgres", "internal/store/sqldb"}, "edges never import the server or a backend"},
 }

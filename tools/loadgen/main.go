@@ -12,20 +12,17 @@
 // clients, and prints throughput, p50/p99 latency and the count of 5xx
 // answers. Every loop is bounded by -n and by -max-duration.
 //
-// Requests are signed with the AWS SDK's SigV4 signer per request and sent
-// on keep-alive connections; the client is deliberately lean so that on a
-// small machine it leaves the cores to the server under test.
+// Requests go through internal/jsonclient: signed with the AWS SDK's SigV4
+// signer per request and sent on keep-alive connections, deliberately lean
+// so that on a small machine the client leaves the cores to the server
+// under test.
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -38,14 +35,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/idcenter/idcenter/internal/jsonclient"
 )
 
+// client is the identitystore client of one identity store.
 type client struct {
-	url     string
-	creds   aws.Credentials
-	signer  *v4.Signer
-	http    *http.Client
+	*jsonclient.Client
 	storeID string
 }
 
@@ -55,27 +51,8 @@ type result struct {
 }
 
 func (c *client) call(ctx context.Context, target string, in any) (result, error) {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return result{}, err
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", c.url+"/", bytes.NewReader(b))
-	if err != nil {
-		return result{}, err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", target)
-	sum := sha256.Sum256(b)
-	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), "identitystore", "us-east-1", time.Now()); err != nil {
-		return result{}, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return result{}, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return result{status: resp.StatusCode, body: body}, err
+	status, body, err := c.Do(ctx, target, in)
+	return result{status: status, body: body}, err
 }
 
 // stats is one measured run.
@@ -166,7 +143,7 @@ func main() {
 		MaxIdleConnsPerHost: 256,
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	}
-	c := &client{url: strings.TrimSuffix(*url, "/"), creds: aws.Credentials{AccessKeyID: *key, SecretAccessKey: *secret}, signer: v4.NewSigner(), http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, storeID: *storeID}
+	c := &client{Client: jsonclient.New(*url, aws.Credentials{AccessKeyID: *key, SecretAccessKey: *secret}, "identitystore", &http.Client{Transport: tr, Timeout: 30 * time.Second}), storeID: *storeID}
 
 	fmt.Printf("| %s: operation | users in store | clients | requests | req/s | p50 ms | p99 ms | 5xx | non-200 |\n|---|---|---|---|---|---|---|---|---|\n", *label)
 	have := 0

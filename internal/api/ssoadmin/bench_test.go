@@ -1,15 +1,10 @@
 package ssoadmin_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime"
 	"runtime/debug"
@@ -21,9 +16,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/idcenter/idcenter/internal/access/benchdata"
+	"github.com/idcenter/idcenter/internal/jsonclient"
 	"github.com/idcenter/idcenter/internal/procstat"
 	"github.com/idcenter/idcenter/internal/server"
 	"github.com/idcenter/idcenter/internal/store/postgres"
@@ -35,52 +30,14 @@ import (
 //	go test -run '^$' -bench SSOAdminHTTP -benchtime 5000x -timeout 60m ./internal/api/ssoadmin/ -args -large
 var large = flag.Bool("large", false, "also benchmark on a store of 1,000,000 assignments")
 
-// client is a lean SigV4 client: the SDK's signer and a keep-alive HTTP
-// client, so that on a small machine the cores go to the server.
-type client struct {
-	url    string
-	creds  aws.Credentials
-	signer *v4.Signer
-	http   *http.Client
+// newClient is a lean SigV4 client of env's sso-admin (jsonclient), so
+// that on a small machine the cores go to the server.
+func newClient(env *testenv.Env) *jsonclient.Client {
+	return jsonclient.New(env.URL, aws.Credentials{AccessKeyID: env.AdminKeyID, SecretAccessKey: env.AdminSecret}, "sso", env.AWSConfig.HTTPClient.(*http.Client))
 }
 
-func newClient(env *testenv.Env) *client {
-	return &client{url: env.URL, creds: aws.Credentials{AccessKeyID: env.AdminKeyID, SecretAccessKey: env.AdminSecret},
-		signer: v4.NewSigner(), http: env.AWSConfig.HTTPClient.(*http.Client)}
-}
-
-func (c *client) call(ctx context.Context, op string, in, out any) error {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", c.url+"/", bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "SWBExternalService."+op)
-	sum := sha256.Sum256(b)
-	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), "sso", "us-east-1", time.Now()); err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, body)
-	}
-	if out != nil {
-		return json.Unmarshal(body, out)
-	}
-	return nil
-}
+// ssoAdmin is the X-Amz-Target prefix of sso-admin operations.
+const ssoAdmin = "SWBExternalService."
 
 // recorder collects latencies from parallel clients.
 type recorder struct {
@@ -341,7 +298,7 @@ var largeAssignments = flag.Int("large-assignments", 0, "with -large, the size o
 type benchStore struct {
 	name string // the number of assignments
 	d    *benchdata.Data
-	c    *client
+	c    *jsonclient.Client
 	// pgPID is the local PostgreSQL server's process id, 0 on SQLite or
 	// when it cannot be found.
 	pgPID int
@@ -419,7 +376,7 @@ func benchList(b *testing.B, s benchStore) {
 			p := s.d.Pairs[int(next.Add(7919))%len(s.d.Pairs)]
 			var out struct{ AccountAssignments []any }
 			t0 := time.Now()
-			err := s.c.call(ctx, "ListAccountAssignments", map[string]any{"InstanceArn": s.d.InstanceARN, "AccountId": p.AccountID, "PermissionSetArn": p.PermissionSetARN, "MaxResults": 100}, &out)
+			err := s.c.Call(ctx, ssoAdmin+"ListAccountAssignments", map[string]any{"InstanceArn": s.d.InstanceARN, "AccountId": p.AccountID, "PermissionSetArn": p.PermissionSetARN, "MaxResults": 100}, &out)
 			lat = append(lat, time.Since(t0))
 			if err != nil {
 				b.Error(err)
@@ -447,7 +404,7 @@ func benchCreate(b *testing.B, s benchStore) {
 				AccountAssignmentCreationStatus struct{ RequestId, Status string }
 			}
 			t0 := time.Now()
-			err := s.c.call(ctx, "CreateAccountAssignment", map[string]any{"InstanceArn": d.InstanceARN, "TargetId": p.AccountID, "TargetType": "AWS_ACCOUNT",
+			err := s.c.Call(ctx, ssoAdmin+"CreateAccountAssignment", map[string]any{"InstanceArn": d.InstanceARN, "TargetId": p.AccountID, "TargetType": "AWS_ACCOUNT",
 				"PermissionSetArn": p.PermissionSetARN, "PrincipalType": "GROUP", "PrincipalId": g}, &out)
 			acc = append(acc, time.Since(t0))
 			if err != nil {
@@ -461,7 +418,7 @@ func benchCreate(b *testing.B, s benchStore) {
 			var st struct {
 				AccountAssignmentCreationStatus struct{ Status, FailureReason string }
 			}
-			if err := s.c.call(ctx, "DescribeAccountAssignmentCreationStatus", map[string]any{"InstanceArn": d.InstanceARN,
+			if err := s.c.Call(ctx, ssoAdmin+"DescribeAccountAssignmentCreationStatus", map[string]any{"InstanceArn": d.InstanceARN,
 				"AccountAssignmentCreationRequestId": out.AccountAssignmentCreationStatus.RequestId}, &st); err != nil {
 				b.Error(err)
 				return

@@ -25,24 +25,19 @@
 // CPU per request comes from /proc (internal/procstat): this process, the
 // server (-server-pid; give the server's own pid, not a wrapper's such as
 // `go run`) and PostgreSQL (-pg-pid, the postmaster: its backends and
-// workers, running or exited). Requests are signed with the SDK's SigV4
-// signer on plain net/http, as tools/loadgen does, so that on a small
-// machine the load generator leaves the cores to what it measures. Failed
-// requests are counted apart and make the command exit non-zero; the
-// figures are those of the successful ones.
+// workers, running or exited). The measured requests go through
+// internal/jsonclient (the SDK's SigV4 signer on plain net/http), so that
+// on a small machine the load generator leaves the cores to what it
+// measures. Failed requests are counted apart and make the command exit
+// non-zero; the figures are those of the successful ones.
 package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -56,7 +51,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -64,6 +58,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	satypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 
+	"github.com/idcenter/idcenter/internal/jsonclient"
 	"github.com/idcenter/idcenter/internal/procstat"
 )
 
@@ -122,7 +117,7 @@ func main() {
 	fmt.Fprintf(os.Stderr, "setup: %d accounts, %d permission sets, %d groups, %d provisioned pairs in %s\n",
 		*accounts, *psets, *groups, len(w.pairs), time.Since(t0).Round(time.Millisecond))
 
-	c := &client{url: base, creds: aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, signer: v4.NewSigner(), http: hc}
+	c := jsonclient.New(base, aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, "sso", hc)
 	fmt.Printf("| %s (GOMAXPROCS %d) | clients | requests | req/s | p50 ms | p99 ms | done p99 ms | loadgen CPU µs/req | server CPU µs/req | PostgreSQL CPU µs/req | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
 		*label, runtime.GOMAXPROCS(0))
 	failed := false
@@ -310,43 +305,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// client is a lean SigV4 JSON client (the SDK's signer, plain net/http).
-type client struct {
-	url    string
-	creds  aws.Credentials
-	signer *v4.Signer
-	http   *http.Client
-}
-
-func (c *client) call(ctx context.Context, op string, in, out any) error {
-	b, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/", bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "SWBExternalService."+op)
-	sum := sha256.Sum256(b)
-	if err := c.signer.SignHTTP(ctx, c.creds, req, hex.EncodeToString(sum[:]), "sso", "us-east-1", time.Now()); err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %d %s", op, resp.StatusCode, body)
-	}
-	return json.Unmarshal(body, out)
-}
+// ssoAdmin is the X-Amz-Target prefix of sso-admin operations.
+const ssoAdmin = "SWBExternalService."
 
 // run is one measured run.
 type run struct {
@@ -377,7 +337,7 @@ func (r *run) row(label string) string {
 // i assigns group 1 + (i / pairs) mod (groups-1) to pair i mod pairs:
 // distinct for every i below (groups-1) × pairs, and consecutive requests
 // go to different pairs, as in the in-process benchmark.
-func measure(ctx context.Context, c *client, w *world, first, n, clients int, maxDur time.Duration, serverPID, pgPID int) *run {
+func measure(ctx context.Context, c *jsonclient.Client, w *world, first, n, clients int, maxDur time.Duration, serverPID, pgPID int) *run {
 	ctx, cancel := context.WithTimeout(ctx, maxDur)
 	defer cancel()
 	others := len(w.groups) - 1
@@ -403,7 +363,7 @@ func measure(ctx context.Context, c *client, w *world, first, n, clients int, ma
 					AccountAssignmentCreationStatus struct{ RequestId, Status string }
 				}
 				t0 := time.Now()
-				err := c.call(ctx, "CreateAccountAssignment", map[string]any{"InstanceArn": w.instance, "TargetId": p.account,
+				err := c.Call(ctx, ssoAdmin+"CreateAccountAssignment", map[string]any{"InstanceArn": w.instance, "TargetId": p.account,
 					"TargetType": "AWS_ACCOUNT", "PermissionSetArn": p.permissionSet, "PrincipalType": "GROUP", "PrincipalId": g}, &out)
 				if err == nil {
 					l = append(l, time.Since(t0))
@@ -412,7 +372,7 @@ func measure(ctx context.Context, c *client, w *world, first, n, clients int, ma
 					var st struct {
 						AccountAssignmentCreationStatus struct{ Status, FailureReason string }
 					}
-					err = c.call(ctx, "DescribeAccountAssignmentCreationStatus", map[string]any{"InstanceArn": w.instance,
+					err = c.Call(ctx, ssoAdmin+"DescribeAccountAssignmentCreationStatus", map[string]any{"InstanceArn": w.instance,
 						"AccountAssignmentCreationRequestId": out.AccountAssignmentCreationStatus.RequestId}, &st)
 					if err == nil && st.AccountAssignmentCreationStatus.Status != "SUCCEEDED" {
 						err = fmt.Errorf("status %+v", st.AccountAssignmentCreationStatus)

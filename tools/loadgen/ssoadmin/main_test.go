@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 
+	"github.com/idcenter/idcenter/internal/jsonclient"
 	"github.com/idcenter/idcenter/internal/testenv"
 )
 
@@ -28,8 +28,7 @@ func TestLoadgen(t *testing.T) {
 		if len(w.pairs) != 6 || len(w.groups) != 5 {
 			t.Fatalf("setup made %d pairs and %d groups, want 6 and 5", len(w.pairs), len(w.groups))
 		}
-		c := &client{url: env.URL, creds: aws.Credentials{AccessKeyID: env.AdminKeyID, SecretAccessKey: env.AdminSecret},
-			signer: v4.NewSigner(), http: env.AWSConfig.HTTPClient.(*http.Client)}
+		c := jsonclient.New(env.URL, aws.Credentials{AccessKeyID: env.AdminKeyID, SecretAccessKey: env.AdminSecret}, "sso", env.AWSConfig.HTTPClient.(*http.Client))
 		// 24 = (5-1) groups × 6 pairs: every combination once, over two runs.
 		// Every 10th request (0, 10 in the first run, 20 in the second) also
 		// waits for its status.
